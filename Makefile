@@ -1,0 +1,57 @@
+# consentgen: the two commands a newcomer runs are `make build` and `make test`.
+# Both install what is missing first: Debian packages (fonts, PDF tools) and the Python venv.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Fonts for every bundled script, the libraries WeasyPrint needs, and the PDF tools tests use.
+DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+
+.PHONY: build test lint system-packages venv readme-image clean
+
+build: venv
+	$(BIN)/consentgen build
+
+test: venv
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check consentgen tests
+	$(BIN)/mypy consentgen
+
+# Installs the Debian packages that are missing (as root), or names them and stops.
+system-packages:
+	@missing=""; \
+	for pkg in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+		else \
+			echo "consentgen needs these Debian packages:$$missing"; \
+			echo "install them with: sudo apt-get install$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+# The venv is rebuilt when pyproject.toml changes.
+venv: system-packages $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The picture at the top of the README: page 1 of the English kyphoplasty form.
+readme-image: build
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/en/kyphoplasty.pdf docs/kyphoplasty-en-page1
+
+clean:
+	rm -rf build

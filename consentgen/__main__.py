@@ -1,0 +1,5 @@
+"""`python -m consentgen`."""
+
+from consentgen.cli import main
+
+main()

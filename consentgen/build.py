@@ -1,0 +1,275 @@
+"""The build: plan, read and check every input, render in memory, then write atomically.
+
+Nothing is written until every form has been rendered, so a bad catalog or template cannot leave
+half a build behind; each file is then renamed into place whole, and the manifest goes last.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import jinja2
+
+from consentgen import __version__
+from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
+from consentgen.config import Settings
+from consentgen.errors import ConsentgenError, InputError, display_path
+from consentgen.fonts import require_fonts
+from consentgen.locales import FormLocale, form_locale, is_valid_identifier
+from consentgen.manifest import Artifact, manifest_bytes, read_manifest
+from consentgen.output import atomic_write
+from consentgen.procedures import procedure_template, select
+from consentgen.render import FormRenderer
+
+FORMATS = ("html", "pdf")
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """What `consentgen build` was asked for."""
+
+    procedures: tuple[str, ...] = ()
+    locales: tuple[str, ...] = ()
+    formats: tuple[str, ...] = ()
+    out_dir: Path | None = None
+    force: bool = False
+
+
+@dataclass
+class BuildReport:
+    """What a build did."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def select_locales(settings: Settings, requested: tuple[str, ...]) -> list[str]:
+    """The locales to build: the requested ones, checked against Babel and the settings."""
+    configured = ", ".join(settings.locales)
+    for code in (settings.default_locale, *settings.locales):
+        if not is_valid_identifier(code):
+            raise ConsentgenError(f"{settings.source.name}: unknown locale {code!r} in settings")
+    chosen = list(dict.fromkeys(requested)) or list(settings.locales)
+    for code in chosen:
+        if not is_valid_identifier(code):
+            raise ConsentgenError(
+                f"unknown locale {code!r}: not a Babel locale identifier (configured: {configured})"
+            )
+        if code not in settings.locales:
+            raise ConsentgenError(
+                f"{settings.source.name}: locale {code!r} is not in locales "
+                f"(configured: {configured})"
+            )
+    return chosen
+
+
+def _file_sha256(path: Path) -> str:
+    stat = path.stat()
+    return _content_sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _content_sha256(path: Path, _mtime_ns: int, _size: int) -> str:
+    """A file's digest, computed once per version of the file (fonts are large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _shared_inputs(settings: Settings) -> dict[str, str]:
+    """Files every form is made from: layout, partials, CSS, images."""
+    templates = settings.templates_dir
+    files = sorted(
+        p
+        for p in templates.rglob("*")
+        if p.is_file() and p.relative_to(templates).parts[0] != "procedures"
+    )
+    inputs = {p.relative_to(settings.root).as_posix(): _file_sha256(p) for p in files}
+    if settings.logo:
+        inputs["logo"] = _file_sha256(settings.logo)
+    for package in ("weasyprint", "jinja2", "babel", "pydyf"):
+        inputs[f"package:{package}"] = version(package)
+    inputs["consentgen"] = __version__
+    inputs["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return inputs
+
+
+def inputs_sha256(
+    settings: Settings,
+    shared: dict[str, str],
+    procedure: str,
+    locale: FormLocale,
+    catalog: LocaleCatalog,
+    fonts: list[Path],
+    fmt: str,
+) -> str:
+    """A digest of everything one output is made from."""
+    entry = settings.procedures[procedure]
+    inputs = dict(shared)
+    inputs["procedure"] = _file_sha256(procedure_template(settings, procedure))
+    inputs["catalog"] = catalog.sha256
+    inputs["settings"] = json.dumps(
+        [
+            settings.institution_name,
+            settings.institution_address,
+            settings.page_size,
+            settings.default_locale,
+            entry.form_id,
+            entry.version,
+            entry.revision_date.isoformat(),
+            list(locale.fonts),
+        ]
+    )
+    for font in fonts:
+        inputs[f"font:{font}"] = _file_sha256(font)
+    inputs["format"] = fmt
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _load_catalog(settings: Settings, code: str) -> LocaleCatalog:
+    if code == settings.default_locale:
+        return source_catalog(code)
+    path = po_path(settings.root, code)
+    if not path.is_file():
+        raise InputError(
+            display_path(path, settings.root),
+            f"no catalog for locale {code} (create it with `consentgen update -l {code}`)",
+        )
+    return load_catalog(settings.root, code)
+
+
+def render_index(settings: Settings, artifacts: list[Artifact]) -> bytes:
+    """build/index.html: every procedure and language, each language named in its own words."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    rows: dict[str, dict[str, dict[str, object]]] = {}
+    for artifact in artifacts:
+        if not is_valid_identifier(artifact.locale):
+            continue
+        locale = form_locale(artifact.locale, settings.default_locale, settings.fonts)
+        row = rows.setdefault(artifact.procedure, {}).setdefault(
+            artifact.locale, {"locale": locale, "status": artifact.translation_status, "files": {}}
+        )
+        row["files"][artifact.format] = artifact.path  # type: ignore[index]
+    procedures = {
+        name: sorted(locales.values(), key=lambda r: (not r["locale"].is_source, r["locale"].code))  # type: ignore[attr-defined]
+        for name, locales in sorted(rows.items())
+    }
+    stylesheet = settings.templates_dir / "static" / "form.css"
+    html = env.get_template("index.html.j2").render(
+        settings=settings,
+        procedures=procedures,
+        generator=f"consentgen {__version__}",
+        has_stylesheet=stylesheet.is_file(),
+    )
+    return html.encode("utf-8")
+
+
+def build(settings: Settings, request: BuildRequest, log: object = print) -> BuildReport:
+    """Build the requested forms into the output folder, with index.html and manifest.json."""
+    out_dir = request.out_dir or settings.root / "build"
+    procedures = select(settings, request.procedures)
+    codes = select_locales(settings, request.locales)
+    formats = list(dict.fromkeys(request.formats)) or list(FORMATS)
+    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    manifest_path = out_dir / "manifest.json"
+    previous = read_manifest(manifest_path)
+
+    # Read and check every input first: a bad catalog stops the build before anything is written.
+    shared = _shared_inputs(settings)
+    locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
+    catalogs = {code: _load_catalog(settings, code) for code in codes}
+    fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
+    for procedure in procedures:
+        procedure_template(settings, procedure)
+
+    # Render every form in memory.
+    pending: dict[str, tuple[bytes, Artifact]] = {}
+    report = BuildReport()
+    pdf_writer = None
+    for code in codes:
+        renderer = FormRenderer(settings, locales[code], source, catalogs[code])
+        for procedure in procedures:
+            digests = {
+                fmt: inputs_sha256(
+                    settings, shared, procedure, locales[code], catalogs[code], fonts[code], fmt
+                )
+                for fmt in formats
+            }
+            wanted = {fmt: f"{code}/{procedure}.{fmt}" for fmt in formats}
+            if not request.force and all(
+                _up_to_date(out_dir, previous.get(wanted[f]), digests[f]) for f in formats
+            ):
+                report.skipped += wanted.values()
+                continue
+            html = renderer.render(procedure)
+            form = renderer.form_context(procedure)
+            for fmt in formats:
+                if fmt == "html":
+                    content = html.encode("utf-8")
+                else:
+                    if pdf_writer is None:
+                        from consentgen.pdf import PdfWriter
+
+                        pdf_writer = PdfWriter(settings.templates_dir)
+                    content = pdf_writer.write(html, form, code)
+                pending[wanted[fmt]] = (
+                    content,
+                    Artifact(
+                        path=wanted[fmt],
+                        procedure=procedure,
+                        locale=code,
+                        format=fmt,
+                        form_id=form.form_id,
+                        form_version=form.version,
+                        translation_status=form.translation_status,
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        bytes=len(content),
+                        inputs_sha256=digests[fmt],
+                    ),
+                )
+
+    # Write: each file whole, then the index, then the manifest.
+    artifacts = {path: a for path, a in previous.items() if (out_dir / path).is_file()}
+    for path, (content, artifact) in sorted(pending.items()):
+        target = out_dir / path
+        if target.is_file() and _file_bytes_equal(target, content):
+            report.unchanged.append(path)
+        else:
+            atomic_write(target, content)
+            report.written.append(path)
+            log(f"wrote {display_path(target, settings.root)}")  # type: ignore[operator]
+        artifacts[path] = artifact
+    for name, content in (
+        ("index.html", render_index(settings, list(artifacts.values()))),
+        ("manifest.json", manifest_bytes(list(artifacts.values()))),
+    ):
+        target = out_dir / name
+        if not (target.is_file() and _file_bytes_equal(target, content)):
+            atomic_write(target, content)
+            report.written.append(name)
+    return report
+
+
+def _up_to_date(out_dir: Path, artifact: Artifact | None, digest: str) -> bool:
+    """True when an earlier build made this output from the same inputs and it is intact."""
+    if artifact is None or artifact.inputs_sha256 != digest:
+        return False
+    path = out_dir / artifact.path
+    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == artifact.sha256
+
+
+def _file_bytes_equal(path: Path, content: bytes) -> bool:
+    return path.stat().st_size == len(content) and path.read_bytes() == content

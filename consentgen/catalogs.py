@@ -1,0 +1,315 @@
+"""gettext catalogs, through Babel: extract, update, and compile in memory for a build.
+
+Catalogs come from outside translators: every msgstr is untrusted text. Loading checks each
+translation's placeholders against its msgid, and the gettext callables handed to Jinja escape
+every translation, so a msgstr can never reach a form as live markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import extract
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.support import NullTranslations, Translations
+from jinja2.ext import babel_extract
+from markupsafe import Markup, escape
+
+from consentgen.errors import InputError, display_path
+from consentgen.output import atomic_write
+
+DOMAIN = "messages"
+COMMENT_TAGS = ("Translators:",)
+# Options shared by extraction and the runtime environment, so both see the same msgids.
+EXTRACT_OPTIONS = {"trimmed": "true", "silent": "false", "newstyle_gettext": "true"}
+_PLACEHOLDER = re.compile(
+    r"%(?:\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\))?[-#0 +]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa%])"
+)
+
+
+def pot_path(root: Path) -> Path:
+    """Where the extracted template catalog lives."""
+    return root / "locales" / f"{DOMAIN}.pot"
+
+
+def po_path(root: Path, locale: str) -> Path:
+    """Where a locale's catalog lives (gettext layout)."""
+    return root / "locales" / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def _now() -> dt.datetime:
+    """The time stamped into catalog headers: SOURCE_DATE_EPOCH when set."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def template_files(root: Path) -> list[Path]:
+    """Every template that can hold translatable text, in a stable order."""
+    templates = root / "templates"
+    return sorted(
+        p for p in templates.rglob("*.j2") if "static" not in p.relative_to(templates).parts
+    )
+
+
+def _extract_file(
+    path: Path, root: Path
+) -> Iterator[tuple[int, str | tuple[str, ...], list[str], str | None]]:
+    with path.open("rb") as fileobj:
+        try:
+            yield from extract(
+                babel_extract,  # type: ignore[arg-type]  # Jinja's and Babel's stubs disagree
+                fileobj,
+                comment_tags=COMMENT_TAGS,
+                options=EXTRACT_OPTIONS,
+                strip_comment_tags=True,
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError(
+                display_path(path, root), exc.message or "syntax error", exc.lineno
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise InputError(display_path(path, root), f"not UTF-8 text ({exc.reason})") from None
+
+
+def extract_catalog(root: Path, project: str) -> Catalog:
+    """Read every template and return the template catalog (messages.pot)."""
+    catalog = Catalog(
+        project=project,
+        version="consent forms",
+        msgid_bugs_address=None,
+        charset="utf-8",
+        fuzzy=False,
+        creation_date=_now(),
+        header_comment=f"# Translations template for {project}.\n#",
+    )
+    for path in template_files(root):
+        relative = path.relative_to(root).as_posix()
+        for lineno, message, comments, context in _extract_file(path, root):
+            # Jinja keeps a multi-line comment's indentation; translators get plain sentences.
+            notes = [" ".join(" ".join(comments).split())] if comments else []
+            catalog.add(message, None, [(relative, lineno)], auto_comments=notes, context=context)
+    return catalog
+
+
+def _po_bytes(catalog: Catalog, **kwargs: bool) -> bytes:
+    buf = io.BytesIO()
+    write_po(buf, catalog, width=100, **kwargs)
+    return buf.getvalue()
+
+
+_DATE_HEADER = re.compile(rb'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+
+
+def _same_but_dates(a: bytes, b: bytes) -> bool:
+    return _DATE_HEADER.sub(b"", a) == _DATE_HEADER.sub(b"", b)
+
+
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Write a catalog unless only its date headers would change; True if written."""
+    if path.is_file() and _same_but_dates(path.read_bytes(), content):
+        return False
+    atomic_write(path, content)
+    return True
+
+
+def extract_to_pot(root: Path, project: str) -> tuple[Path, int, bool]:
+    """`consentgen extract`: templates -> locales/messages.pot. Returns (path, count, written)."""
+    catalog = extract_catalog(root, project)
+    path = pot_path(root)
+    written = write_if_changed(path, _po_bytes(catalog))
+    return path, len(catalog), written
+
+
+def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
+    """Parse a .po or .pot file; any fault is an InputError naming the file and line."""
+    shown = display_path(path, root)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(shown, "no such catalog") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(shown, "not UTF-8: catalogs must be UTF-8 encoded", line) from None
+    try:
+        catalog = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
+    except PoFileError as exc:
+        raise InputError(
+            shown, f"cannot parse catalog: {str(exc).rsplit(' on ', 1)[0]}", exc.lineno + 1
+        ) from None
+    except Exception as exc:  # Babel raises plain errors on some malformed input
+        raise InputError(shown, f"cannot parse catalog: {exc}") from None
+    charset = (catalog.charset or "").lower().replace("_", "-")
+    if charset not in {"utf-8", "utf8"}:
+        raise InputError(
+            shown,
+            f"Content-Type charset is {catalog.charset!r}; catalogs must be UTF-8",
+            _header_line(text, "Content-Type"),
+        )
+    return catalog
+
+
+def _header_line(text: str, header: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.startswith(f'"{header}:'):
+            return number
+    return None
+
+
+def update_catalogs(root: Path, locales: list[str]) -> list[tuple[Path, str]]:
+    """`consentgen update`: merge messages.pot into each locale's catalog, creating new ones."""
+    template = read_catalog(pot_path(root), root)
+    results: list[tuple[Path, str]] = []
+    for locale in locales:
+        path = po_path(root, locale)
+        if path.is_file():
+            catalog = read_catalog(path, root, locale)
+            catalog.update(template, update_header_comment=False)
+            action = "updated"
+        else:
+            catalog = read_catalog(pot_path(root), root, locale)
+            catalog.locale = locale
+            catalog.revision_date = _now()
+            catalog.fuzzy = False
+            action = "created"
+        if write_if_changed(path, _po_bytes(catalog)):
+            results.append((path, action))
+        else:
+            results.append((path, "unchanged"))
+    return results
+
+
+def _placeholders(text: str) -> tuple[set[str], bool]:
+    """Named placeholders in a string, and whether it has a % that is not a valid one."""
+    names = set()
+    stray = False
+    position = 0
+    while (index := text.find("%", position)) != -1:
+        match = _PLACEHOLDER.match(text, index)
+        if not match or (match.group("conv") != "%" and not match.group("name")):
+            stray = True
+            position = index + 1
+            continue
+        if match.group("name"):
+            names.add(match.group("name"))
+        position = match.end()
+    return names, stray
+
+
+def placeholder_problems(message: Message) -> list[str]:
+    """What is wrong with a translation's placeholders, compared with its msgid."""
+    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    expected: set[str] = set()
+    for msgid in ids:
+        expected |= _placeholders(msgid)[0]
+    problems = []
+    for text in strings:
+        if not text:
+            continue
+        names, stray = _placeholders(text)
+        problems += [f"msgstr drops placeholder %({n})s" for n in sorted(expected - names)]
+        problems += [
+            f"msgstr adds placeholder %({n})s that the msgid lacks"
+            for n in sorted(names - expected)
+        ]
+        if stray:
+            problems.append("msgstr has a stray % (write %% for a percent sign)")
+    return list(dict.fromkeys(problems))
+
+
+@dataclass
+class LocaleCatalog:
+    """A locale's catalog, compiled in memory for rendering."""
+
+    locale: str
+    path: Path | None
+    translations: NullTranslations
+    sha256: str
+    total: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def percent_translated(self) -> int:
+        return 100 if not self.total else (100 * self.translated) // self.total
+
+    def gettext(self, message: str) -> Markup:
+        """The translation of message, escaped: a msgstr is text, never markup."""
+        return escape(self.translations.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
+        """The plural translation, escaped."""
+        return escape(self.translations.ngettext(singular, plural, n))
+
+
+def _msgstr_line(text_lines: list[str], msgid_line: int | None) -> int:
+    """The line of an entry's msgstr (Babel records its msgid's, counting from 1)."""
+    start = max(0, (msgid_line or 1) - 1)
+    for number in range(start, len(text_lines)):
+        if text_lines[number].startswith("msgstr"):
+            return number + 1
+    return msgid_line or 0
+
+
+def source_catalog(locale: str) -> LocaleCatalog:
+    """The source language: msgids are its text, so there is nothing to look up."""
+    return LocaleCatalog(locale, None, NullTranslations(), hashlib.sha256(b"").hexdigest())
+
+
+def load_catalog(root: Path, locale: str) -> LocaleCatalog:
+    """Parse, check and compile one locale's catalog."""
+    path = po_path(root, locale)
+    shown = display_path(path, root)
+    catalog = read_catalog(path, root, locale)
+    text_lines = path.read_text(encoding="utf-8").splitlines()
+    lines: dict[str, int] = {}
+    total = translated = fuzzy = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        lines[msgid] = _msgstr_line(text_lines, message.lineno)
+        total += 1
+        if message.fuzzy:
+            fuzzy += 1
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        if all(strings) and not message.fuzzy:
+            translated += 1
+        if message.string and not message.fuzzy:
+            for problem in placeholder_problems(message):
+                raise InputError(shown, problem, lines[msgid])
+    try:
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        buf.seek(0)
+        translations = Translations(fp=buf, domain=DOMAIN)
+    except Exception as exc:  # a bad Plural-Forms header surfaces here
+        text = path.read_text(encoding="utf-8")
+        raise InputError(
+            shown, f"cannot compile catalog: {exc}", _header_line(text, "Plural-Forms")
+        ) from None
+    return LocaleCatalog(
+        locale=locale,
+        path=path,
+        translations=translations,
+        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        total=total,
+        translated=translated,
+        fuzzy=fuzzy,
+        lines=lines,
+    )

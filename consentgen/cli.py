@@ -1,0 +1,129 @@
+"""The command line. Each command loads the settings and calls one function."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from consentgen import __version__, catalogs
+from consentgen.build import BuildRequest, build, select_locales
+from consentgen.config import load_settings
+from consentgen.errors import ConsentgenError, display_path
+from consentgen.procedures import discover
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="consentgen")
+@click.option(
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="The forms project folder.",
+)
+@click.pass_context
+def cli(ctx: click.Context, project: Path) -> None:
+    """Build informed-consent forms (PDF and HTML) in every configured language."""
+    if not project.is_dir():
+        raise ConsentgenError(f"{project}: no such project folder")
+    ctx.obj = project.resolve()
+
+
+@cli.command("build")
+@click.option(
+    "-p", "--procedure", "procedures", multiple=True, help="Only this procedure (repeatable)."
+)
+@click.option("-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["html", "pdf"]),
+    help="Only this format (repeatable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (default: build/).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.pass_obj
+def build_command(
+    root: Path,
+    procedures: tuple[str, ...],
+    locales: tuple[str, ...],
+    formats: tuple[str, ...],
+    output: Path | None,
+    force: bool,
+) -> None:
+    """Render procedures x locales into build/, with index.html and manifest.json."""
+    settings = load_settings(root)
+    request = BuildRequest(
+        procedures, locales, formats, output.resolve() if output else None, force
+    )
+    report = build(settings, request, log=click.echo)
+    click.echo(
+        f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
+        f"{len(report.skipped)} up to date"
+    )
+
+
+@cli.command("extract")
+@click.pass_obj
+def extract_command(root: Path) -> None:
+    """Templates -> locales/messages.pot."""
+    settings = load_settings(root)
+    path, count, written = catalogs.extract_to_pot(root, settings.institution_name)
+    state = "wrote" if written else "unchanged:"
+    click.echo(f"{state} {display_path(path, root)} ({count} messages)")
+
+
+@cli.command("update")
+@click.option(
+    "-l", "--locale", "locales", multiple=True, help="Only this locale; creates it if new."
+)
+@click.pass_obj
+def update_command(root: Path, locales: tuple[str, ...]) -> None:
+    """messages.pot -> each locale's messages.po (creates a new locale's catalog)."""
+    settings = load_settings(root)
+    if locales:
+        for code in locales:
+            if not catalogs_locale_ok(code):
+                raise ConsentgenError(f"unknown locale {code!r}: not a Babel locale identifier")
+        chosen = list(locales)
+    else:
+        chosen = [c for c in select_locales(settings, ()) if c != settings.default_locale]
+        folder = root / "locales"
+        existing = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.po"))
+        chosen += [c for c in existing if c not in chosen and catalogs_locale_ok(c)]
+    for path, action in catalogs.update_catalogs(root, chosen):
+        click.echo(f"{action} {display_path(path, root)}")
+
+
+def catalogs_locale_ok(code: str) -> bool:
+    from consentgen.locales import is_valid_identifier
+
+    return is_valid_identifier(code)
+
+
+@cli.command("list")
+@click.pass_obj
+def list_command(root: Path) -> None:
+    """Procedures x locales, with percent translated and translation status."""
+    settings = load_settings(root)
+    for code in select_locales(settings, ()):
+        if code == settings.default_locale:
+            percent, status = 100, "source"
+        else:
+            catalog = catalogs.load_catalog(root, code)
+            percent, status = catalog.percent_translated, "draft"
+        for procedure in discover(settings):
+            click.echo(f"{procedure:<24} {code:<8} {percent:>3}%  {status}")
+
+
+def main() -> None:
+    """Entry point of the `consentgen` script and `python -m consentgen`."""
+    cli(prog_name="consentgen")

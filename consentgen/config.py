@@ -1,0 +1,199 @@
+"""The forms project's settings: `[tool.consentgen]` in pyproject.toml, or consentgen.toml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consentgen.errors import ConsentgenError, InputError, InputErrors
+
+PAGE_SIZES = {"Letter": "letter", "A4": "A4"}
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True)
+class ProcedureSettings:
+    """The identity a procedure's form carries on every page."""
+
+    form_id: str
+    version: str
+    revision_date: dt.date
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A forms project's settings, checked whole."""
+
+    root: Path
+    source: Path
+    institution_name: str
+    institution_address: str = ""
+    logo: Path | None = None
+    page_size: str = "Letter"
+    default_locale: str = "en"
+    locales: tuple[str, ...] = ("en",)
+    procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
+    fonts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def css_page_size(self) -> str:
+        return PAGE_SIZES[self.page_size]
+
+
+def _settings_table(root: Path) -> tuple[Path, dict[str, Any], str]:
+    """Find the settings file and return it, its consentgen table and its text."""
+    for name, table_path in (("consentgen.toml", ()), ("pyproject.toml", ("tool", "consentgen"))):
+        path = root / name
+        if not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(name, f"not UTF-8 text ({exc.reason})") from None
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            match = _TOML_LINE.search(str(exc))
+            line = int(match.group(1)) if match else None
+            raise InputError(name, f"not valid TOML: {exc}", line) from None
+        for key in table_path:
+            data = data.get(key) if isinstance(data, dict) else None
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise InputError(name, "[tool.consentgen] must be a table")
+        return path, data, text
+    raise ConsentgenError(
+        f"{root}: not a forms project (no [tool.consentgen] in pyproject.toml, no consentgen.toml)"
+    )
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The line a key is set on, for error messages (tomllib keeps no positions)."""
+    table = re.search(r"^\[tool\.consentgen", text, re.M)
+    start = table.start() if table else 0
+    pattern = re.compile(rf"^\s*(\[[^\]]*\b{re.escape(key)}\]|{re.escape(key)}\s*=)", re.M)
+    match = pattern.search(text, start)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and check the settings; every problem is reported at once."""
+    path, table, text = _settings_table(root)
+    name = path.name
+    problems: list[InputError] = []
+
+    def problem(key: str, message: str) -> None:
+        problems.append(InputError(name, message, _line_of(text, key.split(".")[-1])))
+
+    def string(key: str, value: Any, *, required: bool = False) -> str:
+        if value is None:
+            if required:
+                problem(key, f"{key} is required")
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            problem(key, f"{key} must be a non-empty string, not {value!r}")
+            return ""
+        return value
+
+    known = {
+        "institution_name",
+        "institution_address",
+        "logo",
+        "page_size",
+        "default_locale",
+        "locales",
+        "procedures",
+        "fonts",
+    }
+    for key in sorted(set(table) - known):
+        problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
+
+    institution_name = string("institution_name", table.get("institution_name"), required=True)
+    institution_address = string("institution_address", table.get("institution_address"))
+    logo_value = string("logo", table.get("logo"))
+    logo = (root / logo_value) if logo_value else None
+    if logo is not None and not logo.is_file():
+        problem("logo", f"logo file {logo_value!r} does not exist")
+        logo = None
+
+    page_size = table.get("page_size", "Letter")
+    if page_size not in PAGE_SIZES:
+        problem("page_size", f'page_size must be "Letter" or "A4", not {page_size!r}')
+        page_size = "Letter"
+
+    default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
+    locales = table.get("locales", [default_locale])
+    if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
+        problem("locales", f"locales must be a list of locale names, not {locales!r}")
+        locales = [default_locale]
+
+    fonts: dict[str, tuple[str, ...]] = {}
+    font_table = table.get("fonts", {})
+    if not isinstance(font_table, dict):
+        problem("fonts", "fonts must be a table of locale = [font families]")
+        font_table = {}
+    for locale, families in font_table.items():
+        if not isinstance(families, list) or not all(isinstance(x, str) for x in families):
+            problem(f"fonts.{locale}", f"fonts.{locale} must be a list of font family names")
+            continue
+        fonts[locale] = tuple(families)
+
+    procedures: dict[str, ProcedureSettings] = {}
+    procedure_table = table.get("procedures", {})
+    if not isinstance(procedure_table, dict):
+        problem("procedures", "procedures must be a table of [procedures.<name>] tables")
+        procedure_table = {}
+    for proc, entry in procedure_table.items():
+        key = f"procedures.{proc}"
+        if not isinstance(entry, dict):
+            problem(key, f"{key} must be a table")
+            continue
+        for extra in sorted(set(entry) - {"form_id", "version", "revision_date"}):
+            problem(extra, f"unknown setting {key}.{extra!r}")
+        revision = entry.get("revision_date")
+        if isinstance(revision, str):
+            try:
+                revision = dt.date.fromisoformat(revision)
+            except ValueError:
+                pass
+        if not isinstance(revision, dt.date) or isinstance(revision, dt.datetime):
+            problem("revision_date", f"{key}.revision_date must be a date (YYYY-MM-DD)")
+            revision = dt.date(1970, 1, 1)
+        version = entry.get("version")
+        procedures[proc] = ProcedureSettings(
+            form_id=string(f"{key}.form_id", entry.get("form_id"), required=True),
+            version=string(
+                f"{key}.version",
+                str(version) if isinstance(version, int | float) else version,
+                required=True,
+            ),
+            revision_date=revision,
+        )
+
+    if problems:
+        raise InputErrors(problems)
+    return Settings(
+        root=root,
+        source=path,
+        institution_name=institution_name,
+        institution_address=institution_address,
+        logo=logo,
+        page_size=page_size,
+        default_locale=default_locale,
+        locales=tuple(dict.fromkeys(locales)),
+        procedures=procedures,
+        fonts=fonts,
+    )

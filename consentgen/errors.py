@@ -1,0 +1,59 @@
+"""Errors a person can act on: one line, compiler style, and a set exit status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+BAD_INPUT = 2
+GATE_FAILED = 1
+
+
+class ConsentgenError(click.ClickException):
+    """A user's mistake: printed as one line, no traceback, exit status 2."""
+
+    exit_code = BAD_INPUT
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+class InputError(ConsentgenError):
+    """Bad input in a file: `path:line: problem`."""
+
+    def __init__(self, path: Path | str, problem: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.problem = problem
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {problem}")
+
+
+class InputErrors(ConsentgenError):
+    """Several problems found at once (settings are checked whole, then reported together)."""
+
+    def __init__(self, errors: list[InputError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(error.message for error in errors))
+
+    def show(self, file: object = None) -> None:
+        for error in self.errors:
+            error.show()
+
+
+class QualityGateFailed(ConsentgenError):
+    """A release gate refused the build: exit status 1."""
+
+    exit_code = GATE_FAILED
+
+
+def display_path(path: Path, root: Path) -> str:
+    """The path as a person in the project folder would type it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,56 @@
+"""Fonts: each locale's stack must be installed, or its form would print empty boxes."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+from pathlib import Path
+
+from consentgen.errors import ConsentgenError
+from consentgen.locales import FormLocale
+
+# Where Debian keeps each default family, for the error message that tells how to get it.
+DEBIAN_PACKAGES = {
+    "Noto Sans CJK": "fonts-noto-cjk",
+    "Noto Serif CJK": "fonts-noto-cjk",
+    "Noto": "fonts-noto-core",
+    "DejaVu": "fonts-dejavu-core",
+}
+
+
+@functools.cache
+def font_file(family: str) -> Path | None:
+    """The file fontconfig uses for a family, or None if the family is not installed."""
+    if shutil.which("fc-match") is None:
+        return None
+    result = subprocess.run(
+        ["fc-match", "--format=%{family}\n%{file}", f"{family}:style=Regular"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = result.stdout.splitlines()
+    if result.returncode or len(lines) < 2:
+        return None
+    families = {name.strip().lower() for name in lines[0].split(",")}
+    return Path(lines[1]) if family.lower() in families else None
+
+
+def _package_for(family: str) -> str:
+    for prefix, package in DEBIAN_PACKAGES.items():
+        if family.startswith(prefix):
+            return package
+    return "a package that provides it"
+
+
+def require_fonts(locale: FormLocale, settings_file: str) -> list[Path]:
+    """The font files of a locale's stack; its first family must be installed."""
+    files = [path for family in locale.fonts if (path := font_file(family)) is not None]
+    primary = locale.fonts[0]
+    if font_file(primary) is None:
+        raise ConsentgenError(
+            f"{settings_file}: font {primary!r} for locale {locale.code} is not installed "
+            f"(Debian: apt-get install {_package_for(primary)}; `make build` installs it)"
+        )
+    return sorted(set(files))

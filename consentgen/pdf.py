@@ -1,0 +1,67 @@
+"""PDF layout with WeasyPrint: tagged PDF/UA, fixed identifier, fetcher locked to the project."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import pydyf
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from consentgen.render import FormContext
+
+
+class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
+    """A form asked for something outside the project: the render stops."""
+
+
+class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves data: URLs and files under the project's templates/static, and nothing else."""
+
+    def __init__(self, static_dir: Path) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.static_dir = static_dir.resolve()
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            from urllib.request import url2pathname
+
+            path = Path(url2pathname(url.split("?", 1)[0].removeprefix("file:"))).resolve()
+            if path.is_relative_to(self.static_dir) and path.is_file():
+                return URLFetcherResponse(url, path.read_bytes())
+        raise RefusedURL(f"refused to fetch {url!r}: forms may use only the project's own files")
+
+
+class PdfWriter:
+    """Lays out HTML forms as PDF; one per process, so fonts are loaded once."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.base_url = templates_dir.resolve().as_uri() + "/"
+        self.fetcher = ProjectURLFetcher(templates_dir / "static")
+        self.font_config = FontConfiguration()
+
+    def write(self, html: str, form: FormContext, locale: str) -> bytes:
+        """A tagged PDF of one form, byte-identical for identical input."""
+        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+            font_config=self.font_config,
+            presentational_hints=False,
+        )
+
+        def stamp_identity(_document: object, pdf: pydyf.PDF) -> None:
+            pdf.info["ConsentgenFormId"] = pydyf.String(form.form_id)
+            pdf.info["ConsentgenFormVersion"] = pydyf.String(form.version)
+            pdf.info["ConsentgenLocale"] = pydyf.String(locale)
+            pdf.info["ConsentgenTranslationStatus"] = pydyf.String(form.translation_status)
+
+        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+        pdf: bytes = document.write_pdf(
+            pdf_variant="pdf/ua-1",
+            pdf_identifier=identifier,
+            finisher=stamp_identity,
+        )
+        return pdf

@@ -1,0 +1,173 @@
+"""HTML rendering: one Jinja environment per locale, gettext from the locale's catalog."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import mimetypes
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from markupsafe import Markup
+
+from consentgen import __version__
+from consentgen.catalogs import LocaleCatalog
+from consentgen.config import ProcedureSettings, Settings
+from consentgen.errors import InputError, display_path
+from consentgen.locales import FormLocale
+
+# Stand-ins for CSS counters: a translator writes "Page %(page)s of %(pages)s" in any order.
+PAGE_COUNTER = "\ue000"
+PAGES_COUNTER = "\ue001"
+STYLESHEET = Path("static") / "form.css"
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that cannot end the string, the rule or the <style> element."""
+    out = []
+    for char in text:
+        if char.isalnum() or char in " .,:;-_()/'!?" and char not in '<>&"\\':
+            out.append(char)
+        else:
+            out.append(f"\\{ord(char):06x}")
+    return '"' + "".join(out) + '"'
+
+
+def css_counter_string(translated: Markup | str) -> Markup:
+    """Turn a translated "Page %(page)s of %(pages)s" into a CSS content value with counters."""
+    text = translated.unescape() if isinstance(translated, Markup) else translated
+    parts: list[str] = []
+    piece = ""
+    for char in text:
+        if char in (PAGE_COUNTER, PAGES_COUNTER):
+            if piece:
+                parts.append(css_string(piece))
+            parts.append("counter(page)" if char == PAGE_COUNTER else "counter(pages)")
+            piece = ""
+        else:
+            piece += char
+    if piece:
+        parts.append(css_string(piece))
+    return Markup(" ".join(parts) or '""')
+
+
+def isolate(text: str, locale: FormLocale) -> Markup:
+    """Text in another language inside a form: marked, so bidi keeps it whole and in order."""
+    return Markup('<span lang="{}" dir="{}">{}</span>').format(locale.bcp47, locale.direction, text)
+
+
+def css_font_stack(families: tuple[str, ...]) -> Markup:
+    """A font-family value, each family a quoted CSS string."""
+    return Markup(", ".join(css_string(family) for family in families) + ", sans-serif")
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What a form is stamped with besides its procedure's content."""
+
+    form_id: str
+    version: str
+    revision_date: str
+    build_timestamp: str
+    translation_status: str
+
+
+def build_timestamp(procedure: ProcedureSettings) -> dt.datetime:
+    """The date a form carries in its metadata: SOURCE_DATE_EPOCH, else its revision date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    return dt.datetime.combine(procedure.revision_date, dt.time(), dt.UTC)
+
+
+def data_url(path: Path) -> str:
+    """Inline a project file, so the HTML opens from disk with no server and no network."""
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+class FormRenderer:
+    """Renders every procedure of a project in one locale."""
+
+    def __init__(
+        self, settings: Settings, locale: FormLocale, source: FormLocale, catalog: LocaleCatalog
+    ) -> None:
+        self.settings = settings
+        self.locale = locale
+        self.source = source
+        self.catalog = catalog
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(settings.templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            keep_trailing_newline=True,
+        )
+        self.env.policies["ext.i18n.trimmed"] = True
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            catalog.gettext, catalog.ngettext, newstyle=True
+        )
+        self.env.filters["css_counter_string"] = css_counter_string
+        self.env.filters["css_font_stack"] = css_font_stack
+        self.env.filters["isolate"] = isolate
+        stylesheet = (settings.templates_dir / STYLESHEET).read_text(encoding="utf-8")
+        self.globals: dict[str, Any] = {
+            "settings": settings,
+            "locale": locale,
+            "source_locale": source,
+            "source_gettext": lambda message: message,
+            "stylesheet": Markup(stylesheet.replace("</", "<\\/")),
+            "logo_data_url": data_url(settings.logo) if settings.logo else None,
+            "generator": f"consentgen {__version__}",
+            "PAGE_COUNTER": PAGE_COUNTER,
+            "PAGES_COUNTER": PAGES_COUNTER,
+        }
+
+    def form_context(self, procedure: str) -> FormContext:
+        """The identity stamped on a procedure's form in this locale."""
+        entry = self.settings.procedures[procedure]
+        return FormContext(
+            form_id=entry.form_id,
+            version=entry.version,
+            revision_date=format_date(entry.revision_date, format="long", locale=self.locale.code),
+            build_timestamp=build_timestamp(entry).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            translation_status="reviewed" if self.locale.is_source else "draft",
+        )
+
+    def render(self, procedure: str) -> str:
+        """The standalone HTML form of one procedure."""
+        name = f"procedures/{procedure}.html.j2"
+        try:
+            template = self.env.get_template(name)
+            return template.render(self.globals, form=self.form_context(procedure))
+        except jinja2.TemplateSyntaxError as exc:
+            path = Path(exc.filename) if exc.filename else self.settings.templates_dir / name
+            raise InputError(
+                display_path(path, self.settings.root), exc.message or "syntax error", exc.lineno
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise InputError(
+                display_path(self.settings.templates_dir / name, self.settings.root),
+                f"template {exc.name!r} not found",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise InputError(
+                display_path(self.settings.templates_dir / name, self.settings.root),
+                str(exc),
+                _template_line(exc),
+            ) from None
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line an exception was raised on, from Jinja's rewritten traceback."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

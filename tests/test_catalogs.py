@@ -1,0 +1,99 @@
+"""gettext through Babel: extract and update on a fixture project, and catalog faults."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+from conftest import FIXTURES
+
+from consentgen.cli import cli
+
+
+def _mini(tmp_path: Path) -> Path:
+    root = tmp_path / "mini"
+    shutil.copytree(FIXTURES / "miniproject", root)
+    return root
+
+
+def _read(path: Path, locale: str | None = None):  # type: ignore[no-untyped-def]
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def test_extract_writes_pot_with_comments_and_line_references(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    root = _mini(tmp_path)
+    result = runner.invoke(cli, ["--project", str(root), "extract"])
+    assert result.exit_code == 0, result.output
+    pot = _read(root / "locales" / "messages.pot")
+    hello = pot["Hello %(name)s, welcome."]
+    assert hello is not None, "trimmed trans block must give a whitespace-normalised msgid"
+    assert hello.auto_comments == ["a greeting; name is the patient's name."]
+    assert ("templates/procedures/demo.html.j2", 3) in hello.locations
+    assert pot["Signature"] is not None and pot["Demo procedure"] is not None
+    assert "python-format" in hello.flags
+
+
+def test_extract_is_stable_when_nothing_changed(tmp_path: Path, runner: CliRunner) -> None:
+    root = _mini(tmp_path)
+    runner.invoke(cli, ["--project", str(root), "extract"])
+    first = (root / "locales" / "messages.pot").read_bytes()
+    result = runner.invoke(cli, ["--project", str(root), "extract"])
+    assert "unchanged" in result.output
+    assert (root / "locales" / "messages.pot").read_bytes() == first
+
+
+def test_update_creates_then_merges_a_locale(tmp_path: Path, runner: CliRunner) -> None:
+    root = _mini(tmp_path)
+    assert runner.invoke(cli, ["--project", str(root), "extract"]).exit_code == 0
+    result = runner.invoke(cli, ["--project", str(root), "update", "-l", "fr"])
+    assert result.exit_code == 0, result.output
+    po = root / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+    assert "created" in result.output
+    catalog = _read(po, "fr")
+    assert str(catalog.locale) == "fr"
+    assert catalog.plural_forms.startswith(f"nplurals={catalog.num_plurals};")
+
+    # A translator fills two entries; then the template changes one msgid and adds another.
+    catalog["Signature"].string = "Signature du patient"
+    catalog["Demo procedure"].string = "Procédure de démonstration"
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    template = root / "templates" / "procedures" / "demo.html.j2"
+    text = template.read_text().replace("Demo procedure", "Demonstration procedure")
+    template.write_text(text + '<p>{{ _("Date") }}</p>\n')
+
+    assert runner.invoke(cli, ["--project", str(root), "extract"]).exit_code == 0
+    result = runner.invoke(cli, ["--project", str(root), "update"])
+    assert result.exit_code == 0, result.output
+    merged = _read(po, "fr")
+    assert merged["Signature"].string == "Signature du patient"
+    assert merged["Date"] is not None and merged["Date"].string == ""
+    renamed = merged["Demonstration procedure"]
+    assert renamed.string == "" or renamed.fuzzy, "a changed msgid never keeps a silent translation"
+    assert "Demo procedure" in merged.obsolete or renamed.fuzzy
+
+
+def test_extract_reports_template_syntax_error_with_line(tmp_path: Path, runner: CliRunner) -> None:
+    root = _mini(tmp_path)
+    template = root / "templates" / "procedures" / "demo.html.j2"
+    lines = template.read_text().splitlines()
+    lines.insert(4, "{% if %}")
+    template.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(cli, ["--project", str(root), "extract"])
+    assert result.exit_code == 2
+    assert result.output.startswith("templates/procedures/demo.html.j2:5: ")
+    assert not (root / "locales" / "messages.pot").exists()
+
+
+def test_update_rejects_a_malformed_locale_name(tmp_path: Path, runner: CliRunner) -> None:
+    root = _mini(tmp_path)
+    runner.invoke(cli, ["--project", str(root), "extract"])
+    result = runner.invoke(cli, ["--project", str(root), "update", "-l", "../../etc"])
+    assert result.exit_code == 2
+    assert "unknown locale" in result.output
+    assert not any((root / "locales").glob("*/LC_MESSAGES"))

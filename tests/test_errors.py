@@ -1,0 +1,144 @@
+"""Bad input: one line naming file and line, exit status 2, no traceback, build/ intact."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from consentgen.cli import cli
+
+ES_PO = Path("locales/es/LC_MESSAGES/messages.po")
+TEMPLATE = Path("templates/procedures/kyphoplasty.html.j2")
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def built_project(project: Path, runner: CliRunner) -> Path:
+    """A copy of the project with its English and Spanish HTML already built."""
+    result = runner.invoke(
+        cli, ["--project", str(project), "build", "-f", "html", "-l", "en", "-l", "es"]
+    )
+    assert result.exit_code == 0, result.output
+    return project
+
+
+def _build_fails(project: Path, runner: CliRunner, *args: str) -> str:
+    before = _snapshot(project / "build")
+    result = runner.invoke(cli, ["--project", str(project), "build", "-f", "html", *args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert _snapshot(project / "build") == before, "a failed build changed build/"
+    assert not list((project / "build").rglob("*.tmp"))
+    return result.output.strip()
+
+
+def _replace_line(path: Path, number: int, text: str) -> None:
+    lines = path.read_text("utf-8").splitlines()
+    lines[number - 1] = text
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+
+
+def test_unknown_procedure(built_project: Path, runner: CliRunner) -> None:
+    message = _build_fails(built_project, runner, "-p", "appendectomy")
+    assert message == "templates/procedures: unknown procedure 'appendectomy' (known: kyphoplasty)"
+
+
+def test_unknown_locale(built_project: Path, runner: CliRunner) -> None:
+    assert "unknown locale 'xx_QQ'" in _build_fails(built_project, runner, "-l", "xx_QQ")
+    assert "locale 'fr' is not in locales" in _build_fails(built_project, runner, "-l", "fr")
+
+
+def test_catalog_that_does_not_parse(built_project: Path, runner: CliRunner) -> None:
+    po = built_project / ES_PO
+    number = next(
+        i
+        for i, line in enumerate(po.read_text("utf-8").splitlines(), 1)
+        if line.startswith("msgstr") and i > 30
+    )
+    _replace_line(po, number, 'msgstrr "misspelt keyword"')
+    message = _build_fails(built_project, runner)
+    assert message.startswith(f"{ES_PO}:{number}: cannot parse catalog: Unknown or misformatted")
+
+
+def test_catalog_that_is_not_utf8(built_project: Path, runner: CliRunner) -> None:
+    po = built_project / ES_PO
+    lines = po.read_bytes().split(b"\n")
+    lines[40] = b"# caf\xe9"
+    po.write_bytes(b"\n".join(lines))
+    assert (
+        _build_fails(built_project, runner)
+        == f"{ES_PO}:41: not UTF-8: catalogs must be UTF-8 encoded"
+    )
+
+
+def test_translation_that_drops_a_placeholder(built_project: Path, runner: CliRunner) -> None:
+    po = built_project / ES_PO
+    lines = po.read_text("utf-8").splitlines()
+    msgstr_line = lines.index('msgid "Form %(form_id)s"') + 2
+    _replace_line(po, msgstr_line, 'msgstr "Formulario"')
+    message = _build_fails(built_project, runner)
+    assert message == f"{ES_PO}:{msgstr_line}: msgstr drops placeholder %(form_id)s"
+
+
+def test_template_syntax_error(built_project: Path, runner: CliRunner) -> None:
+    _replace_line(built_project / TEMPLATE, 12, "{% if %}")
+    assert _build_fails(built_project, runner).startswith(f"{TEMPLATE}:12: ")
+
+
+def test_missing_template(built_project: Path, runner: CliRunner) -> None:
+    (built_project / "templates" / "partials" / "signatures.html.j2").unlink()
+    message = _build_fails(built_project, runner)
+    assert "signatures.html.j2" in message and "not found" in message
+
+
+def test_settings_report_every_problem(project: Path, runner: CliRunner) -> None:
+    settings = project / "pyproject.toml"
+    text = settings.read_text("utf-8").replace(
+        'page_size = "Letter"', 'page_size = "B5"\ncolour = "blue"'
+    )
+    settings.write_text(text, "utf-8")
+    result = runner.invoke(cli, ["--project", str(project), "build"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 2
+    assert any(line.startswith("pyproject.toml:") and "page_size" in line for line in lines)
+    assert any("unknown setting 'colour'" in line for line in lines)
+
+
+def test_hostile_translation_is_inert_text(project: Path, runner: CliRunner) -> None:
+    po = project / ES_PO
+    lines = po.read_text("utf-8").splitlines()
+    msgid = lines.index('msgid "Yes"')
+    _replace_line(po, msgid + 2, 'msgstr "<script>alert(1)</script><img src=x onerror=alert(2)>"')
+    result = runner.invoke(cli, ["--project", str(project), "build", "-f", "html", "-l", "es"])
+    assert result.exit_code == 0, result.output
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_real_process_exit_status_and_no_traceback(project: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-p", "nosuch"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("templates/procedures: unknown procedure 'nosuch'")
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,225 @@
+"""The bundled kyphoplasty forms, rendered for real and read back from HTML and PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import textstat
+from conftest import LOCALES, REPO, pdftotext
+from formparse import read_form
+from pypdf import PdfReader
+
+from consentgen.catalogs import load_catalog
+
+FORM_ID = "CF-SPINE-014"
+BCP47 = {"en": "en", "es": "es", "zh_Hans": "zh-Hans", "ar": "ar"}
+
+# Every step, benefit and risk of the seed article, and the words the English form uses for it.
+SEED_ITEMS = {
+    "step: preparation, imaging guidance": ["Getting ready", "X-ray", "fluoroscopy"],
+    "step: trocar and balloon": ["Placing the tube and balloon", "trocar", "balloon"],
+    "step: fracture reduction": ["Lifting the broken bone", "normal height"],
+    "step: bone cement": ["Filling the space with bone cement", "hardens"],
+    "step: completion": ["Finishing", "stitches or skin tape"],
+    "benefit: pain relief": ["Less pain"],
+    "benefit: vertebral height": ["Some bone height restored"],
+    "benefit: mobility": ["Easier movement"],
+    "benefit: short recovery": ["Short recovery", "open surgery"],
+    "benefit: fewer complications": ["Fewer problems than open surgery", "less bleeding"],
+    "risk: infection": ["Infection", "antibiotics"],
+    "risk: adjacent fractures": ["New fractures in nearby or other bones of the spine"],
+    "risk: allergy": ["Allergic reaction", "Tell us about any allergies"],
+    "risk: nerve damage": ["Nerve damage", "numbness, tingling"],
+    "risk: blood clots": [
+        "Blood clots",
+        "deep vein thrombosis",
+        "blood thinner",
+        "tight stockings",
+    ],
+    "anesthesia": ["local anesthetic", "general anesthesia"],
+}
+# Risks a real kyphoplasty consent names beyond the seed (SPEC, "Clinical accuracy").
+SPEC_RISKS = {
+    "cement-leak",
+    "cement-embolism",
+    "spinal-cord-injury",
+    "bleeding",
+    "new-fracture",
+    "allergic-reaction",
+    "heart-attack-stroke-death",
+    "balloon-burst",
+    "pain-not-relieved",
+}
+# Claims SPEC forbids.
+FORBIDDEN = [
+    "10 years",
+    "lower infection",
+    "reduced risk of further fractures",
+    "immediate pain relief",
+    "high success rates",
+]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _script_share(text: str, low: int, high: int) -> float:
+    letters = [c for c in text if unicodedata.category(c).startswith("L")]
+    return sum(low <= ord(c) <= high for c in letters) / max(1, len(letters))
+
+
+@pytest.fixture(scope="module")
+def forms(built: Path) -> dict[str, object]:
+    return {
+        code: read_form((built / code / "kyphoplasty.html").read_text("utf-8")) for code in LOCALES
+    }
+
+
+def test_build_writes_every_form_index_and_manifest(built: Path) -> None:
+    for code in LOCALES:
+        for fmt in ("html", "pdf"):
+            assert (built / code / f"kyphoplasty.{fmt}").stat().st_size > 1000
+    manifest = json.loads((built / "manifest.json").read_text("utf-8"))
+    paths = [a["path"] for a in manifest["artifacts"]]
+    assert paths == sorted(paths) and len(paths) == 8
+    for artifact in manifest["artifacts"]:
+        content = (built / artifact["path"]).read_bytes()
+        assert artifact["sha256"] == hashlib.sha256(content).hexdigest()
+        assert artifact["bytes"] == len(content)
+        assert artifact["form_id"] == FORM_ID and artifact["form_version"] == "1.0"
+        assert artifact["translation_status"] == (
+            "reviewed" if artifact["locale"] == "en" else "draft"
+        )
+        assert re.fullmatch(r"[0-9a-f]{64}", artifact["inputs_sha256"])
+    assert manifest["generator"].startswith("consentgen ")
+    index = (built / "index.html").read_text("utf-8")
+    for code, name in (("es", "Español"), ("zh_Hans", "中文"), ("ar", "العربية")):
+        assert name in index and f'href="{code}/kyphoplasty.pdf"' in index
+
+
+def test_english_pdf_names_every_step_benefit_and_risk_of_the_seed(built: Path) -> None:
+    text = _flat(pdftotext(built / "en" / "kyphoplasty.pdf"))
+    missing = {
+        item: words for item, words in SEED_ITEMS.items() if not all(word in text for word in words)
+    }
+    assert not missing
+
+
+def test_english_form_lists_spec_risks_and_makes_no_forbidden_claim(forms: dict) -> None:
+    english = forms["en"]
+    assert SPEC_RISKS <= set(english.items["data-risk"])
+    text = " ".join(english.items["data-risk"].values()) + " ".join(
+        english.items["data-benefit"].values()
+    )
+    for claim in FORBIDDEN:
+        assert claim not in text
+    assert len(english.items["data-step"]) == 5 and len(english.items["data-benefit"]) == 5
+    assert len(english.items["data-alternative"]) >= 6
+
+
+def test_english_reads_at_grade_eight_or_lower(forms: dict, built: Path) -> None:
+    # Content a patient reads: the procedure's sections, taken from the rendered form.
+    text = _flat(pdftotext(built / "en" / "kyphoplasty.pdf"))
+    body = text.split("About this procedure", 1)[1].split("Signatures", 1)[0]
+    assert textstat.flesch_kincaid_grade(body) <= 8
+
+
+@pytest.mark.parametrize("code", [c for c in LOCALES if c != "en"])
+def test_every_locale_has_the_english_ids_in_its_own_words(forms: dict, code: str) -> None:
+    english, form = forms["en"], forms[code]
+    for kind in ("data-risk", "data-benefit", "data-step", "data-alternative"):
+        assert set(form.items[kind]) == set(english.items[kind]), kind
+        for ident, text in form.items[kind].items():
+            assert text, f"{kind}={ident} is empty"
+            assert text != english.items[kind][ident], f"{kind}={ident} left in English"
+            if code == "zh_Hans":
+                assert _script_share(text, 0x4E00, 0x9FFF) > 0.6, text
+            elif code == "ar":
+                assert _script_share(text, 0x0600, 0x06FF) > 0.6, text
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_html_lang_dir_and_meta(forms: dict, code: str) -> None:
+    form = forms[code]
+    assert form.html_attrs["lang"] == BCP47[code]
+    assert form.html_attrs["dir"] == ("rtl" if code == "ar" else "ltr")
+    assert form.meta["consentgen:form-id"] == FORM_ID
+    assert form.meta["consentgen:locale"] == code
+    assert form.meta["consentgen:translation-status"] in {"reviewed", "draft"}
+    signers = set(form.items["data-signature"])
+    expected = {"patient", "provider", "witness"} | ({"interpreter"} if code != "en" else set())
+    assert signers == expected
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_pdf_is_tagged_with_language_and_identity(built: Path, code: str) -> None:
+    reader = PdfReader(built / code / "kyphoplasty.pdf")
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == BCP47[code]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert reader.metadata["/ConsentgenFormId"] == FORM_ID
+    assert reader.metadata["/ConsentgenLocale"] == code
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_every_page_carries_form_id_and_page_x_of_y(built: Path, code: str) -> None:
+    pdf = built / code / "kyphoplasty.pdf"
+    pages = len(PdfReader(pdf).pages)
+    assert pages >= 2
+    page_label = "Page %(page)s of %(pages)s"
+    if code != "en":
+        page_label = load_catalog(REPO, code).translations.gettext(page_label)
+        assert page_label != "Page %(page)s of %(pages)s"
+    for number in range(1, pages + 1):
+        text = re.sub("[\u202a-\u202e\u2066-\u2069]", " ", pdftotext(pdf, number))
+        assert FORM_ID in text, f"page {number}"
+        expected = page_label % {"page": number, "pages": pages}
+        if code == "ar":
+            # Extraction order of a right-to-left line varies; its words and numbers must be there.
+            words = set(text.split())
+            assert set(expected.split()) <= words, f"page {number}: {expected!r}"
+        else:
+            assert expected in _flat(text), f"page {number}: {expected!r}"
+
+
+def test_revision_date_is_formatted_in_the_forms_language(forms: dict, built: Path) -> None:
+    assert "November 28, 2026" in pdftotext(built / "en" / "kyphoplasty.pdf", 1)
+    assert "28 de noviembre de 2026" in pdftotext(built / "es" / "kyphoplasty.pdf", 1)
+    assert "2026年11月28日" in pdftotext(built / "zh_Hans" / "kyphoplasty.pdf", 1).replace(" ", "")
+
+
+def test_draft_translations_say_so_in_both_languages(built: Path) -> None:
+    for code in ("es", "zh_Hans", "ar"):
+        html = (built / code / "kyphoplasty.html").read_text("utf-8")
+        assert "Draft translation - not for clinical use" in html
+        translated = load_catalog(REPO, code).translations.gettext(
+            "Draft translation - not for clinical use"
+        )
+        assert translated != "Draft translation - not for clinical use" and translated in html
+        # The watermark is rotated; pypdf reads rotated text where pdftotext -layout skips it.
+        for number, page in enumerate(PdfReader(built / code / "kyphoplasty.pdf").pages, 1):
+            text = _flat(page.extract_text())
+            assert "Draft translation - not for clinical use" in text, f"{code} page {number}"
+    assert 'class="draft-notice"' not in (built / "en" / "kyphoplasty.html").read_text("utf-8")
+    assert "Draft translation" not in pdftotext(built / "en" / "kyphoplasty.pdf")
+
+
+def test_identical_inputs_give_identical_files(built: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from consentgen.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["--project", str(REPO), "build", "-l", "en", "-l", "ar", "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    for code in ("en", "ar"):
+        for fmt in ("html", "pdf"):
+            name = f"{code}/kyphoplasty.{fmt}"
+            assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
