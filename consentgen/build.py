@@ -192,8 +192,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     catalogs = {code: _load_catalog(settings, code) for code in codes}
     fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
-    for procedure in procedures:
-        procedure_template(settings, procedure)
 
     # Render every form in memory.
     pending: dict[str, tuple[bytes, Artifact]] = {}
@@ -221,10 +219,12 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                     content = html.encode("utf-8")
                 else:
                     if pdf_writer is None:
+                        # WeasyPrint is slow to import; only a build that makes PDFs pays for it.
                         from consentgen.pdf import PdfWriter
 
                         pdf_writer = PdfWriter(settings.templates_dir)
-                    content = pdf_writer.write(html, form, code)
+                    shown = display_path(procedure_template(settings, procedure), settings.root)
+                    content = pdf_writer.write(html, form, code, shown)
                 pending[wanted[fmt]] = (
                     content,
                     Artifact(

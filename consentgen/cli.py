@@ -116,7 +116,7 @@ def list_command(root: Path) -> None:
     settings = load_settings(root)
     for code in select_locales(settings, ()):
         if code == settings.default_locale:
-            percent, status = 100, "source"
+            percent, status = 100, "reviewed (source language)"
         else:
             catalog = catalogs.load_catalog(root, code)
             percent, status = catalog.percent_translated, "draft"

@@ -11,6 +11,7 @@ from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from consentgen.errors import ConsentgenError
 from consentgen.render import FormContext
 
 
@@ -45,8 +46,21 @@ class PdfWriter:
         self.fetcher = ProjectURLFetcher(templates_dir / "static")
         self.font_config = FontConfiguration()
 
-    def write(self, html: str, form: FormContext, locale: str) -> bytes:
-        """A tagged PDF of one form, byte-identical for identical input."""
+    def write(self, html: str, form: FormContext, locale: str, source: str) -> bytes:
+        """A tagged PDF of one form, byte-identical for identical input.
+
+        source names the form in error messages (its template, and the locale).
+        """
+        try:
+            return self._write(html, form, locale)
+        except RefusedURL as exc:
+            raise ConsentgenError(f"{source}: {locale}: {exc}") from None
+        except Exception as exc:  # a layout failure must not lose the build's other output
+            raise ConsentgenError(
+                f"{source}: {locale}: PDF layout failed ({type(exc).__name__}: {exc})"
+            ) from None
+
+    def _write(self, html: str, form: FormContext, locale: str) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             font_config=self.font_config,
             presentational_hints=False,

@@ -97,3 +97,24 @@ def test_update_rejects_a_malformed_locale_name(tmp_path: Path, runner: CliRunne
     assert result.exit_code == 2
     assert "unknown locale" in result.output
     assert not any((root / "locales").glob("*/LC_MESSAGES"))
+
+
+def test_list_shows_percent_translated_and_status(tmp_path: Path, runner: CliRunner) -> None:
+    from conftest import REPO, copy_project
+
+    root = copy_project(REPO, tmp_path / "project")
+    po = root / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    catalog = _read(po, "es")
+    untranslated = [m for m in catalog if m.id][:13]
+    for message in untranslated:
+        message.string = ""
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    result = runner.invoke(cli, ["--project", str(root), "list"])
+    assert result.exit_code == 0, result.output
+    rows = {tuple(line.split()[:4]) for line in result.output.splitlines()}
+    total = len([m for m in catalog if m.id])
+    percent = 100 * (total - 13) // total
+    assert ("kyphoplasty", "es", f"{percent}%", "draft") in rows
+    assert ("kyphoplasty", "zh_Hans", "100%", "draft") in rows
+    assert ("kyphoplasty", "en", "100%", "reviewed") in rows

@@ -172,13 +172,15 @@ def test_every_page_carries_form_id_and_page_x_of_y(built: Path, code: str) -> N
     pdf = built / code / "kyphoplasty.pdf"
     pages = len(PdfReader(pdf).pages)
     assert pages >= 2
-    page_label = "Page %(page)s of %(pages)s"
+    page_label, sticker = "Page %(page)s of %(pages)s", "Place patient label here"
     if code != "en":
-        page_label = load_catalog(REPO, code).translations.gettext(page_label)
+        translations = load_catalog(REPO, code).translations
+        page_label, sticker = translations.gettext(page_label), translations.gettext(sticker)
         assert page_label != "Page %(page)s of %(pages)s"
     for number in range(1, pages + 1):
         text = re.sub("[\u202a-\u202e\u2066-\u2069]", " ", pdftotext(pdf, number))
         assert FORM_ID in text, f"page {number}"
+        assert _flat(sticker) in _flat(text), f"page {number}: no patient-label box"
         expected = page_label % {"page": number, "pages": pages}
         if code == "ar":
             # Extraction order of a right-to-left line varies; its words and numbers must be there.
@@ -223,3 +225,43 @@ def test_identical_inputs_give_identical_files(built: Path, tmp_path: Path) -> N
         for fmt in ("html", "pdf"):
             name = f"{code}/kyphoplasty.{fmt}"
             assert (tmp_path / name).read_bytes() == (built / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_body_text_is_at_least_12_points(built: Path, code: str) -> None:
+    sizes: dict[float, int] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+        key = round(size * scale, 1)
+        sizes[key] = sizes.get(key, 0) + len(text.strip())
+
+    PdfReader(built / code / "kyphoplasty.pdf").pages[1].extract_text(visitor_text=visit)
+    body_size = max(sizes, key=lambda k: sizes[k])
+    assert body_size >= 12, sizes
+
+
+def test_html_is_standalone(built: Path) -> None:
+    for code in LOCALES:
+        html = (built / code / "kyphoplasty.html").read_text("utf-8")
+        assert not re.search(r"""(src|href)=["']?(https?:|//|file:)""", html)
+        assert "<link" not in html and "@import" not in html
+        assert 'src="data:image/svg+xml;base64,' in html
+
+
+def test_page_size_comes_from_settings(project: Path) -> None:
+    from click.testing import CliRunner
+
+    from consentgen.cli import cli
+
+    settings = project / "pyproject.toml"
+    settings.write_text(settings.read_text("utf-8").replace('"Letter"', '"A4"'), "utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(project), "build", "-l", "en", "-f", "pdf"])
+    assert result.exit_code == 0, result.output
+    box = PdfReader(project / "build" / "en" / "kyphoplasty.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+
+
+def test_letter_is_the_default(built: Path) -> None:
+    box = PdfReader(built / "en" / "kyphoplasty.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
