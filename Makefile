@@ -15,11 +15,12 @@ DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
 build: venv
 	$(BIN)/consentgen build
 
-test: venv
+test: venv lint
 	$(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check consentgen tests
+	$(BIN)/ruff format --check consentgen tests
 	$(BIN)/mypy consentgen
 
 # Installs the Debian packages that are missing (as root), or names them and stops.

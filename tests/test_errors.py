@@ -147,9 +147,11 @@ def test_real_process_exit_status_and_no_traceback(project: Path) -> None:
 def test_pdf_refuses_to_fetch_outside_the_project(built_project: Path, runner: CliRunner) -> None:
     template = built_project / TEMPLATE
     text = template.read_text("utf-8")
-    text = text.replace('<section class="section" id="about">',
-                        '<img src="http://127.0.0.1:9/tracker.png" alt="">'
-                        '<section class="section" id="about">', 1)
+    text = text.replace(
+        '<section class="section" id="about">',
+        '<img src="http://127.0.0.1:9/tracker.png" alt=""><section class="section" id="about">',
+        1,
+    )
     template.write_text(text, "utf-8")
     before = _snapshot(built_project / "build")
     result = runner.invoke(cli, ["--project", str(built_project), "build", "-l", "en", "-f", "pdf"])
