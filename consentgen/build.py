@@ -24,7 +24,7 @@ from consentgen.fonts import require_fonts
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact, manifest_bytes, read_manifest
 from consentgen.output import atomic_write
-from consentgen.procedures import procedure_template, select
+from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
 
 FORMATS = ("html", "pdf")
@@ -167,12 +167,23 @@ def render_index(settings: Settings, artifacts: list[Artifact]) -> bytes:
         name: sorted(locales.values(), key=lambda r: (not r["locale"].is_source, r["locale"].code))  # type: ignore[attr-defined]
         for name, locales in sorted(rows.items())
     }
-    stylesheet = settings.templates_dir / "static" / "form.css"
-    html = env.get_template("index.html.j2").render(
+    try:
+        template = env.get_template("index.html.j2")
+    except jinja2.TemplateNotFound:
+        raise InputError(
+            display_path(settings.templates_dir / "index.html.j2", settings.root),
+            "template not found: it makes build/index.html",
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(
+            display_path(settings.templates_dir / "index.html.j2", settings.root),
+            exc.message or "syntax error",
+            exc.lineno,
+        ) from None
+    html = template.render(
         settings=settings,
         procedures=procedures,
         generator=f"consentgen {__version__}",
-        has_stylesheet=stylesheet.is_file(),
     )
     return html.encode("utf-8")
 
@@ -224,7 +235,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
 
                         pdf_writer = PdfWriter(settings.templates_dir)
                     shown = display_path(procedure_template(settings, procedure), settings.root)
-                    content = pdf_writer.write(html, form, code, shown)
+                    content = pdf_writer.write(html, form, code, shown, digests[fmt])
                 pending[wanted[fmt]] = (
                     content,
                     Artifact(
@@ -241,9 +252,25 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                     ),
                 )
 
+    # Earlier outputs that are still part of the project, and intact, stay in the manifest.
+    configured = {
+        (p, c) for p in discover(settings) if p in settings.procedures for c in settings.locales
+    }
+    artifacts = {
+        path: artifact
+        for path, artifact in previous.items()
+        if (artifact.procedure, artifact.locale) in configured and _intact(out_dir, artifact)
+    }
+    artifacts.update({path: artifact for path, (_, artifact) in pending.items()})
+    # Every byte to be written is ready before the first write: a broken index template
+    # fails the build here, with build/ untouched.
+    finishing = {
+        "index.html": render_index(settings, list(artifacts.values())),
+        "manifest.json": manifest_bytes(list(artifacts.values())),
+    }
+
     # Write: each file whole, then the index, then the manifest.
-    artifacts = {path: a for path, a in previous.items() if (out_dir / path).is_file()}
-    for path, (content, artifact) in sorted(pending.items()):
+    for path, (content, _) in sorted(pending.items()):
         target = out_dir / path
         if target.is_file() and _file_bytes_equal(target, content):
             report.unchanged.append(path)
@@ -251,11 +278,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             atomic_write(target, content)
             report.written.append(path)
             log(f"wrote {display_path(target, settings.root)}")  # type: ignore[operator]
-        artifacts[path] = artifact
-    for name, content in (
-        ("index.html", render_index(settings, list(artifacts.values()))),
-        ("manifest.json", manifest_bytes(list(artifacts.values()))),
-    ):
+    for name, content in finishing.items():
         target = out_dir / name
         if not (target.is_file() and _file_bytes_equal(target, content)):
             atomic_write(target, content)
@@ -263,12 +286,19 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     return report
 
 
+def _intact(out_dir: Path, artifact: Artifact) -> bool:
+    """True when an earlier output is on disk exactly as the manifest recorded it."""
+    path = out_dir / artifact.path
+    return (
+        path.is_file()
+        and path.stat().st_size == artifact.bytes
+        and _file_sha256(path) == artifact.sha256
+    )
+
+
 def _up_to_date(out_dir: Path, artifact: Artifact | None, digest: str) -> bool:
     """True when an earlier build made this output from the same inputs and it is intact."""
-    if artifact is None or artifact.inputs_sha256 != digest:
-        return False
-    path = out_dir / artifact.path
-    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == artifact.sha256
+    return artifact is not None and artifact.inputs_sha256 == digest and _intact(out_dir, artifact)
 
 
 def _file_bytes_equal(path: Path, content: bytes) -> bool:

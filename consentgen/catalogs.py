@@ -12,7 +12,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +32,9 @@ DOMAIN = "messages"
 COMMENT_TAGS = ("Translators:",)
 # Options shared by extraction and the runtime environment, so both see the same msgids.
 EXTRACT_OPTIONS = {"trimmed": "true", "silent": "false", "newstyle_gettext": "true"}
-_PLACEHOLDER = re.compile(
-    r"%(?:\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\))?[-#0 +]*\d*(?:\.\d+)?(?P<conv>[diouxXeEfFgGcrsa%])"
-)
+# The only % forms a message may hold: a named string placeholder, or %% for a percent sign.
+# Widths, precisions and other conversions could cut or pad a value, so they are refused.
+_PLACEHOLDER = re.compile(r"%\((?P<name>[A-Za-z_][A-Za-z0-9_]*)\)s|%%")
 
 
 def pot_path(root: Path) -> Path:
@@ -193,13 +193,13 @@ def update_catalogs(root: Path, locales: list[str]) -> list[tuple[Path, str]]:
 
 
 def _placeholders(text: str) -> tuple[set[str], bool]:
-    """Named placeholders in a string, and whether it has a % that is not a valid one."""
+    """Named placeholders in a string, and whether it has a % that is not %(name)s or %%."""
     names = set()
     stray = False
     position = 0
     while (index := text.find("%", position)) != -1:
         match = _PLACEHOLDER.match(text, index)
-        if not match or (match.group("conv") != "%" and not match.group("name")):
+        if not match:
             stray = True
             position = index + 1
             continue
@@ -207,6 +207,23 @@ def _placeholders(text: str) -> tuple[set[str], bool]:
             names.add(match.group("name"))
         position = match.end()
     return names, stray
+
+
+def fill(message: str, variables: Mapping[str, object]) -> Markup:
+    """Substitute %(name)s placeholders into a message, escaping the message and each value.
+
+    This replaces Python's % formatting, so that a msgstr cannot use widths, precisions or
+    conversions to cut a value (and with it an escaped tag) short.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(message):
+        parts.append(escape(message[position : match.start()]))
+        name = match.group("name")
+        parts.append(escape(variables[name]) if name else "%")
+        position = match.end()
+    parts.append(escape(message[position:]))
+    return Markup("".join(parts))
 
 
 def placeholder_problems(message: Message) -> list[str]:
@@ -221,13 +238,13 @@ def placeholder_problems(message: Message) -> list[str]:
         if not text:
             continue
         names, stray = _placeholders(text)
+        if stray:
+            problems.append("msgstr has a % that is not %(name)s (write %% for a percent sign)")
         problems += [f"msgstr drops placeholder %({n})s" for n in sorted(expected - names)]
         problems += [
             f"msgstr adds placeholder %({n})s that the msgid lacks"
             for n in sorted(names - expected)
         ]
-        if stray:
-            problems.append("msgstr has a stray % (write %% for a percent sign)")
     return list(dict.fromkeys(problems))
 
 
@@ -248,13 +265,14 @@ class LocaleCatalog:
     def percent_translated(self) -> int:
         return 100 if not self.total else (100 * self.translated) // self.total
 
-    def gettext(self, message: str) -> Markup:
-        """The translation of message, escaped: a msgstr is text, never markup."""
-        return escape(self.translations.gettext(message))
+    def gettext(self, message: str, **variables: object) -> Markup:
+        """The translation of message with its placeholders filled; text, never markup."""
+        return fill(self.translations.gettext(message), variables)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> Markup:
-        """The plural translation, escaped."""
-        return escape(self.translations.ngettext(singular, plural, n))
+    def ngettext(self, singular: str, plural: str, n: int, **variables: object) -> Markup:
+        """The plural translation for n, filled and escaped like gettext."""
+        variables.setdefault("num", n)
+        return fill(self.translations.ngettext(singular, plural, n), variables)
 
 
 def _msgstr_line(text_lines: list[str], msgid_line: int | None) -> int:

@@ -124,13 +124,16 @@ def load_settings(root: Path) -> Settings:
     institution_name = string("institution_name", table.get("institution_name"), required=True)
     institution_address = string("institution_address", table.get("institution_address"))
     logo_value = string("logo", table.get("logo"))
-    logo = (root / logo_value) if logo_value else None
-    if logo is not None and not logo.is_file():
+    logo = (root / logo_value).resolve() if logo_value else None
+    if logo is not None and not logo.is_relative_to(root.resolve()):
+        problem("logo", f"logo {logo_value!r} is outside the project folder")
+        logo = None
+    elif logo is not None and not logo.is_file():
         problem("logo", f"logo file {logo_value!r} does not exist")
         logo = None
 
     page_size = table.get("page_size", "Letter")
-    if page_size not in PAGE_SIZES:
+    if not isinstance(page_size, str) or page_size not in PAGE_SIZES:
         problem("page_size", f'page_size must be "Letter" or "A4", not {page_size!r}')
         page_size = "Letter"
 
@@ -173,13 +176,11 @@ def load_settings(root: Path) -> Settings:
             problem("revision_date", f"{key}.revision_date must be a date (YYYY-MM-DD)")
             revision = dt.date(1970, 1, 1)
         version = entry.get("version")
+        if isinstance(version, int | float) and not isinstance(version, bool):
+            version = str(version)
         procedures[proc] = ProcedureSettings(
             form_id=string(f"{key}.form_id", entry.get("form_id"), required=True),
-            version=string(
-                f"{key}.version",
-                str(version) if isinstance(version, int | float) else version,
-                required=True,
-            ),
+            version=string(f"{key}.version", version, required=True),
             revision_date=revision,
         )
 

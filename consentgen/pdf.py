@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -46,13 +45,16 @@ class PdfWriter:
         self.fetcher = ProjectURLFetcher(templates_dir / "static")
         self.font_config = FontConfiguration()
 
-    def write(self, html: str, form: FormContext, locale: str, source: str) -> bytes:
+    def write(
+        self, html: str, form: FormContext, locale: str, source: str, inputs_digest: str
+    ) -> bytes:
         """A tagged PDF of one form, byte-identical for identical input.
 
-        source names the form in error messages (its template, and the locale).
+        source names the form in error messages; inputs_digest, a digest of everything the form
+        is made from, becomes the PDF's permanent identifier.
         """
         try:
-            return self._write(html, form, locale)
+            return self._write(html, form, locale, inputs_digest[:32].encode("ascii"))
         except RefusedURL as exc:
             raise ConsentgenError(f"{source}: {locale}: {exc}") from None
         except Exception as exc:  # a layout failure must not lose the build's other output
@@ -60,7 +62,7 @@ class PdfWriter:
                 f"{source}: {locale}: PDF layout failed ({type(exc).__name__}: {exc})"
             ) from None
 
-    def _write(self, html: str, form: FormContext, locale: str) -> bytes:
+    def _write(self, html: str, form: FormContext, locale: str, identifier: bytes) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             font_config=self.font_config,
             presentational_hints=False,
@@ -72,7 +74,6 @@ class PdfWriter:
             pdf.info["ConsentgenLocale"] = pydyf.String(locale)
             pdf.info["ConsentgenTranslationStatus"] = pydyf.String(form.translation_status)
 
-        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
         pdf: bytes = document.write_pdf(
             pdf_variant="pdf/ua-1",
             pdf_identifier=identifier,

@@ -108,13 +108,20 @@ class FormRenderer:
             keep_trailing_newline=True,
         )
         self.env.policies["ext.i18n.trimmed"] = True
-        self.env.install_gettext_callables(  # type: ignore[attr-defined]
-            catalog.gettext, catalog.ngettext, newstyle=True
-        )
+        # Newstyle gettext, with consentgen's own callables: they fill placeholders themselves
+        # and escape every msgstr, where Jinja's would %-format a string it marks safe.
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.globals.update(gettext=catalog.gettext, ngettext=catalog.ngettext)
         self.env.filters["css_counter_string"] = css_counter_string
         self.env.filters["css_font_stack"] = css_font_stack
         self.env.filters["isolate"] = isolate
-        stylesheet = (settings.templates_dir / STYLESHEET).read_text(encoding="utf-8")
+        stylesheet_path = settings.templates_dir / STYLESHEET
+        try:
+            stylesheet = stylesheet_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                display_path(stylesheet_path, settings.root), f"cannot read the stylesheet ({exc})"
+            ) from None
         self.globals: dict[str, Any] = {
             "settings": settings,
             "locale": locale,
@@ -154,20 +161,35 @@ class FormRenderer:
                 display_path(self.settings.templates_dir / name, self.settings.root),
                 f"template {exc.name!r} not found",
             ) from None
-        except jinja2.UndefinedError as exc:
-            raise InputError(
-                display_path(self.settings.templates_dir / name, self.settings.root),
-                str(exc),
-                _template_line(exc),
-            ) from None
+        except UnicodeDecodeError:
+            raise _undecodable_template(self.settings) from None
+        except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:
+            # A template that uses a missing variable, or passes the wrong one to a message.
+            filename, line = _template_position(exc)
+            where = Path(filename) if filename else self.settings.templates_dir / name
+            problem = str(exc) if isinstance(exc, jinja2.TemplateError) else repr(exc)
+            raise InputError(display_path(where, self.settings.root), problem, line) from None
 
 
-def _template_line(exc: BaseException) -> int | None:
-    """The template line an exception was raised on, from Jinja's rewritten traceback."""
+def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an exception was raised in, from Jinja's traceback."""
     tb = exc.__traceback__
-    line = None
+    position: tuple[str | None, int | None] = (None, None)
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            position = (filename, tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    return position
+
+
+def _undecodable_template(settings: Settings) -> InputError:
+    """Name the template that is not UTF-8, and the line of its first bad byte."""
+    for path in sorted(settings.templates_dir.rglob("*.j2")):
+        raw = path.read_bytes()
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            return InputError(display_path(path, settings.root), "not UTF-8 text", line)
+    return InputError(display_path(settings.templates_dir, settings.root), "not UTF-8 text")

@@ -161,3 +161,102 @@ def test_pdf_refuses_to_fetch_outside_the_project(built_project: Path, runner: C
         "forms may use only the project's own files"
     )
     assert _snapshot(built_project / "build") == before
+
+
+def _set_msgstr(po: Path, msgid: str, msgstr: str) -> int:
+    """Replace one single-line entry's translation; returns the msgstr's line number."""
+    lines = po.read_text("utf-8").splitlines()
+    number = lines.index(f'msgid "{msgid}"') + 2
+    _replace_line(po, number, f'msgstr "{msgstr}"')
+    return number
+
+
+@pytest.mark.parametrize(
+    "msgstr",
+    [
+        "%(institution).5s onmouseover=alert(1) x=%(procedure)s",  # precision cuts a tag open
+        "Acepto %(procedure)5000000s en %(institution)s",  # width pads without bound
+        "Acepto %(procedure)r en %(institution)s",  # another conversion
+        "100% de acuerdo: %(procedure)s en %(institution)s",  # a lone percent sign
+    ],
+)
+def test_translation_with_printf_tricks_is_refused(
+    built_project: Path, runner: CliRunner, msgstr: str
+) -> None:
+    number = _set_msgstr(
+        built_project / ES_PO, "I agree to have %(procedure)s at %(institution)s.", msgstr
+    )
+    assert _build_fails(built_project, runner) == (
+        f"{ES_PO}:{number}: msgstr has a % that is not %(name)s (write %% for a percent sign)"
+    )
+
+
+def test_placeholders_are_filled_without_printf_even_if_unchecked() -> None:
+    from markupsafe import Markup
+
+    from consentgen.catalogs import fill
+
+    tag = Markup('<span dir="ltr">Riverside</span>')
+    assert fill("%(name).5s", {"name": tag}) == "%(name).5s"
+    assert fill("<b>%(name)s</b> 100%%", {"name": tag}) == f"&lt;b&gt;{tag}&lt;/b&gt; 100%"
+
+
+def test_translation_cannot_break_out_of_the_stylesheet(project: Path, runner: CliRunner) -> None:
+    hostile = 'Página %(page)s de %(pages)s\\"; } body { display: none } </style><script>x</script>'
+    _set_msgstr(project / ES_PO, "Page %(page)s of %(pages)s", hostile)
+    result = runner.invoke(cli, ["--project", str(project), "build", "-l", "es"])
+    assert result.exit_code == 0, result.output
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    assert "<script>" not in html and html.count("</style>") == 1
+    from conftest import pdftotext
+
+    text = pdftotext(project / "build" / "es" / "kyphoplasty.pdf")
+    assert "Preparación" in text or "Antes y después" in text, "the body was hidden"
+    assert "Página 1 de" in text
+
+
+def test_broken_index_template_stops_before_any_write(
+    built_project: Path, runner: CliRunner
+) -> None:
+    (built_project / TEMPLATE).write_text(
+        (built_project / TEMPLATE).read_text("utf-8").replace("fluoroscopy", "fluoroscopy!"),
+        "utf-8",
+    )
+    index = built_project / "templates" / "index.html.j2"
+    index.write_text(index.read_text("utf-8").replace("{% endfor %}", "{% endif %}", 1), "utf-8")
+    assert _build_fails(built_project, runner).startswith("templates/index.html.j2:")
+
+
+def test_template_that_is_not_utf8(built_project: Path, runner: CliRunner) -> None:
+    rights = built_project / "templates" / "partials" / "rights.html.j2"
+    rights.write_bytes(rights.read_bytes().replace(b"Your rights", b"Your r\xe9ghts"))
+    message = _build_fails(built_project, runner)
+    assert message.startswith("templates/partials/rights.html.j2:") and "not UTF-8" in message
+
+
+def test_logo_outside_the_project_is_refused(project: Path, runner: CliRunner) -> None:
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace('"templates/static/logo.svg"', '"/etc/passwd"'), "utf-8"
+    )
+    result = runner.invoke(cli, ["--project", str(project), "build"])
+    assert result.exit_code == 2
+    assert "outside the project folder" in result.output
+    assert result.output.startswith("pyproject.toml:")
+
+
+def test_manifest_forgets_locales_no_longer_configured(
+    built_project: Path, runner: CliRunner
+) -> None:
+    import json
+
+    settings = built_project / "pyproject.toml"
+    text = settings.read_text("utf-8")
+    settings.write_text(text.replace('"es", ', ""), "utf-8")
+    result = runner.invoke(
+        cli, ["--project", str(built_project), "build", "-f", "html", "-l", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((built_project / "build" / "manifest.json").read_text("utf-8"))
+    assert {a["locale"] for a in manifest["artifacts"]} == {"en"}
+    assert "es/kyphoplasty" not in (built_project / "build" / "index.html").read_text("utf-8")
