@@ -48,6 +48,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def select_locales(settings: Settings, requested: tuple[str, ...]) -> list[str]:
@@ -251,6 +252,16 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                         inputs_sha256=digests[fmt],
                     ),
                 )
+
+    for code in codes:
+        catalog = catalogs[code]
+        if catalog.path is not None and catalog.untranslated_used:
+            report.warnings.append(
+                f"{display_path(catalog.path, settings.root)}: {code}: "
+                f"{len(catalog.untranslated_used)} message(s) the forms use are not translated "
+                "and show in the source language (run `consentgen extract` and `consentgen update`, "
+                "then translate them)"
+            )
 
     # Earlier outputs that are still part of the project, and intact, stay in the manifest.
     configured = {

@@ -260,17 +260,27 @@ class LocaleCatalog:
     translated: int = 0
     fuzzy: int = 0
     lines: dict[str, int] = field(default_factory=dict)
+    translated_ids: frozenset[str] = frozenset()
+    # Messages a render asked for that this catalog does not translate: the form shows them
+    # in the source language, which the build reports.
+    untranslated_used: set[str] = field(default_factory=set)
 
     @property
     def percent_translated(self) -> int:
         return 100 if not self.total else (100 * self.translated) // self.total
 
+    def _note(self, message: str) -> None:
+        if self.path is not None and message not in self.translated_ids:
+            self.untranslated_used.add(message)
+
     def gettext(self, message: str, **variables: object) -> Markup:
         """The translation of message with its placeholders filled; text, never markup."""
+        self._note(message)
         return fill(self.translations.gettext(message), variables)
 
     def ngettext(self, singular: str, plural: str, n: int, **variables: object) -> Markup:
         """The plural translation for n, filled and escaped like gettext."""
+        self._note(singular)
         variables.setdefault("num", n)
         return fill(self.translations.ngettext(singular, plural, n), variables)
 
@@ -297,6 +307,7 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
     text_lines = path.read_text(encoding="utf-8").splitlines()
     lines: dict[str, int] = {}
     total = translated = fuzzy = 0
+    translated_ids: set[str] = set()
     for message in catalog:
         if not message.id:
             continue
@@ -308,6 +319,7 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
         strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
         if all(strings) and not message.fuzzy:
             translated += 1
+            translated_ids.add(msgid)
         if message.string and not message.fuzzy:
             for problem in placeholder_problems(message):
                 raise InputError(shown, problem, lines[msgid])
@@ -328,6 +340,7 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
         total=total,
         translated=translated,
+        translated_ids=frozenset(translated_ids),
         fuzzy=fuzzy,
         lines=lines,
     )

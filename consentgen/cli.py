@@ -65,6 +65,8 @@ def build_command(
         procedures, locales, formats, output.resolve() if output else None, force
     )
     report = build(settings, request, log=click.echo)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
         f"{len(report.skipped)} up to date"

@@ -45,3 +45,21 @@ def test_rebuild_skips_unchanged_forms_and_redoes_changed_ones(
     forced = runner.invoke(cli, [*args, "--force"])
     # --force renders again; output identical to what is on disk is not rewritten.
     assert "2 unchanged" in forced.output
+
+
+def test_build_warns_when_a_form_falls_back_to_english(project: Path, runner: CliRunner) -> None:
+    po = project / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    catalog["Witness"].string = ""
+    catalog["Yes"].flags.add("fuzzy")
+    with po.open("wb") as handle:
+        write_po(handle, catalog)
+    result = runner.invoke(cli, ["--project", str(project), "build", "-l", "es", "-f", "html"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: locales/es/LC_MESSAGES/messages.po: es: 2 message(s) the forms use are not "
+        "translated" in result.output
+    )
+    clean = runner.invoke(cli, ["--project", str(project), "build", "-l", "zh_Hans", "-f", "html"])
+    assert "warning" not in clean.output
