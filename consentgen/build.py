@@ -259,8 +259,8 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             report.warnings.append(
                 f"{display_path(catalog.path, settings.root)}: {code}: "
                 f"{len(catalog.untranslated_used)} message(s) the forms use are not translated "
-                "and show in the source language (run `consentgen extract` and `consentgen update`, "
-                "then translate them)"
+                "and show in the source language (run `consentgen extract` and "
+                "`consentgen update`, then translate them)"
             )
 
     # Earlier outputs that are still part of the project, and intact, stay in the manifest.
