@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
-import jinja2
-
 from consentgen import __version__
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.config import Settings
 from consentgen.errors import ConsentgenError, InputError, display_path
 from consentgen.fonts import require_fonts
+from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact, manifest_bytes, read_manifest
 from consentgen.output import atomic_write
@@ -87,12 +86,12 @@ def _content_sha256(path: Path, _mtime_ns: int, _size: int) -> str:
 
 
 def _shared_inputs(settings: Settings) -> dict[str, str]:
-    """Files every form is made from: layout, partials, CSS, images."""
+    """Files every form is made from: layout, partials, CSS, images (not other procedures)."""
     templates = settings.templates_dir
     files = sorted(
         p
         for p in templates.rglob("*")
-        if p.is_file() and p.relative_to(templates).parts[0] != "procedures"
+        if p.is_file() and p.relative_to(templates).parts[0] not in {"procedures", INDEX_TEMPLATE}
     )
     inputs = {p.relative_to(settings.root).as_posix(): _file_sha256(p) for p in files}
     if settings.logo:
@@ -117,6 +116,7 @@ def inputs_sha256(
     entry = settings.procedures[procedure]
     inputs = dict(shared)
     inputs["procedure"] = _file_sha256(procedure_template(settings, procedure))
+    inputs["locale"] = locale.code
     inputs["catalog"] = catalog.sha256
     inputs["settings"] = json.dumps(
         [
@@ -148,47 +148,6 @@ def _load_catalog(settings: Settings, code: str) -> LocaleCatalog:
     return load_catalog(settings.root, code)
 
 
-def render_index(settings: Settings, artifacts: list[Artifact]) -> bytes:
-    """build/index.html: every procedure and language, each language named in its own words."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(settings.templates_dir),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    rows: dict[str, dict[str, dict[str, object]]] = {}
-    for artifact in artifacts:
-        if not is_valid_identifier(artifact.locale):
-            continue
-        locale = form_locale(artifact.locale, settings.default_locale, settings.fonts)
-        row = rows.setdefault(artifact.procedure, {}).setdefault(
-            artifact.locale, {"locale": locale, "status": artifact.translation_status, "files": {}}
-        )
-        row["files"][artifact.format] = artifact.path  # type: ignore[index]
-    procedures = {
-        name: sorted(locales.values(), key=lambda r: (not r["locale"].is_source, r["locale"].code))  # type: ignore[attr-defined]
-        for name, locales in sorted(rows.items())
-    }
-    try:
-        template = env.get_template("index.html.j2")
-    except jinja2.TemplateNotFound:
-        raise InputError(
-            display_path(settings.templates_dir / "index.html.j2", settings.root),
-            "template not found: it makes build/index.html",
-        ) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise InputError(
-            display_path(settings.templates_dir / "index.html.j2", settings.root),
-            exc.message or "syntax error",
-            exc.lineno,
-        ) from None
-    html = template.render(
-        settings=settings,
-        procedures=procedures,
-        generator=f"consentgen {__version__}",
-    )
-    return html.encode("utf-8")
-
-
 def build(settings: Settings, request: BuildRequest, log: object = print) -> BuildReport:
     """Build the requested forms into the output folder, with index.html and manifest.json."""
     out_dir = request.out_dir or settings.root / "build"
@@ -209,6 +168,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     pending: dict[str, tuple[bytes, Artifact]] = {}
     report = BuildReport()
     pdf_writer = None
+    source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
     for code in codes:
         renderer = FormRenderer(settings, locales[code], source, catalogs[code])
         for procedure in procedures:
@@ -276,7 +236,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # Every byte to be written is ready before the first write: a broken index template
     # fails the build here, with build/ untouched.
     finishing = {
-        "index.html": render_index(settings, list(artifacts.values())),
+        "index.html": render_index(settings, list(artifacts.values()), source_renderer),
         "manifest.json": manifest_bytes(list(artifacts.values())),
     }
 

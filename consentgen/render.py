@@ -145,6 +145,14 @@ class FormRenderer:
             translation_status="reviewed" if self.locale.is_source else "draft",
         )
 
+    def title(self, procedure: str) -> Markup:
+        """A procedure's name in this locale, as its form's heading gives it (escaped HTML)."""
+        template = self.env.get_template(f"procedures/{procedure}.html.j2")
+        block = template.blocks.get("procedure_name")
+        if block is None:
+            return Markup.escape(procedure)
+        return Markup("".join(block(template.new_context(dict(self.globals)))).strip())
+
     def render(self, procedure: str) -> str:
         """The standalone HTML form of one procedure."""
         name = f"procedures/{procedure}.html.j2"

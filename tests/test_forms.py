@@ -102,6 +102,7 @@ def test_build_writes_every_form_index_and_manifest(built: Path) -> None:
         assert re.fullmatch(r"[0-9a-f]{64}", artifact["inputs_sha256"])
     assert manifest["generator"].startswith("consentgen ")
     index = (built / "index.html").read_text("utf-8")
+    assert "Kyphoplasty for a vertebral compression fracture" in index
     for code, name in (("es", "Español"), ("zh_Hans", "中文"), ("ar", "العربية")):
         assert name in index and f'href="{code}/kyphoplasty.pdf"' in index
 

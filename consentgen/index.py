@@ -1,0 +1,62 @@
+"""build/index.html: every procedure and language, for the forms team."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jinja2
+
+from consentgen import __version__
+from consentgen.config import Settings
+from consentgen.errors import InputError, display_path
+from consentgen.locales import FormLocale, form_locale, is_valid_identifier
+from consentgen.manifest import Artifact
+from consentgen.render import FormRenderer
+
+INDEX_TEMPLATE = "index.html.j2"
+
+
+@dataclass
+class IndexRow:
+    """One language of one procedure, with a link per format."""
+
+    locale: FormLocale
+    status: str
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def render_index(settings: Settings, artifacts: list[Artifact], source: FormRenderer) -> bytes:
+    """The index page: procedures by title, each language named in its own words."""
+    rows: dict[str, dict[str, IndexRow]] = {}
+    for artifact in artifacts:
+        if not is_valid_identifier(artifact.locale):
+            continue
+        locale = form_locale(artifact.locale, settings.default_locale, settings.fonts)
+        row = rows.setdefault(artifact.procedure, {}).setdefault(
+            artifact.locale, IndexRow(locale, artifact.translation_status)
+        )
+        row.files[artifact.format] = artifact.path
+    procedures = [
+        (
+            name,
+            source.title(name),
+            sorted(by_locale.values(), key=lambda r: (not r.locale.is_source, r.locale.code)),
+        )
+        for name, by_locale in sorted(rows.items())
+    ]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    shown = display_path(settings.templates_dir / INDEX_TEMPLATE, settings.root)
+    try:
+        template = env.get_template(INDEX_TEMPLATE)
+    except jinja2.TemplateNotFound:
+        raise InputError(shown, "template not found: it makes build/index.html") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise InputError(shown, exc.message or "syntax error", exc.lineno) from None
+    html = template.render(
+        settings=settings, procedures=procedures, generator=f"consentgen {__version__}"
+    )
+    return html.encode("utf-8")
