@@ -10,6 +10,7 @@ from consentgen import __version__, catalogs
 from consentgen.build import BuildRequest, build, select_locales
 from consentgen.config import load_settings
 from consentgen.errors import ConsentgenError, display_path
+from consentgen.locales import is_valid_identifier
 from consentgen.procedures import discover
 
 
@@ -93,22 +94,16 @@ def update_command(root: Path, locales: tuple[str, ...]) -> None:
     settings = load_settings(root)
     if locales:
         for code in locales:
-            if not catalogs_locale_ok(code):
+            if not is_valid_identifier(code):
                 raise ConsentgenError(f"unknown locale {code!r}: not a Babel locale identifier")
         chosen = list(locales)
     else:
         chosen = [c for c in select_locales(settings, ()) if c != settings.default_locale]
         folder = root / "locales"
         existing = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/messages.po"))
-        chosen += [c for c in existing if c not in chosen and catalogs_locale_ok(c)]
+        chosen += [c for c in existing if c not in chosen and is_valid_identifier(c)]
     for path, action in catalogs.update_catalogs(root, chosen):
         click.echo(f"{action} {display_path(path, root)}")
-
-
-def catalogs_locale_ok(code: str) -> bool:
-    from consentgen.locales import is_valid_identifier
-
-    return is_valid_identifier(code)
 
 
 @cli.command("list")
