@@ -6,9 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Fonts for every bundled script, the libraries WeasyPrint needs, and the PDF tools tests use.
+# Fonts for every bundled script, the libraries WeasyPrint needs, and the PDF and QR tools
+# the tests read forms back with.
 DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools
 
 .PHONY: build test lint system-packages venv readme-image clean
 

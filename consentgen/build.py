@@ -123,6 +123,7 @@ def inputs_sha256(
             settings.institution_name,
             settings.institution_address,
             settings.page_size,
+            settings.pdf_fields,
             settings.default_locale,
             entry.form_id,
             entry.version,
@@ -194,9 +195,11 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                         # WeasyPrint is slow to import; only a build that makes PDFs pays for it.
                         from consentgen.pdf import PdfWriter
 
-                        pdf_writer = PdfWriter(settings.templates_dir)
+                        pdf_writer = PdfWriter(settings.templates_dir, settings.pdf_fields)
                     shown = display_path(procedure_template(settings, procedure), settings.root)
-                    content = pdf_writer.write(html, form, code, shown, digests[fmt])
+                    content = pdf_writer.write(
+                        html, form, code, locales[code].script, shown, digests[fmt]
+                    )
                 pending[wanted[fmt]] = (
                     content,
                     Artifact(

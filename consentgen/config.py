@@ -12,6 +12,8 @@ from typing import Any
 from consentgen.errors import ConsentgenError, InputError, InputErrors
 
 PAGE_SIZES = {"Letter": "letter", "A4": "A4"}
+PDF_FIELDS = ("all", "signatures", "none")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -34,6 +36,7 @@ class Settings:
     institution_address: str = ""
     logo: Path | None = None
     page_size: str = "Letter"
+    pdf_fields: str = "all"
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -137,6 +140,13 @@ def load_settings(root: Path) -> Settings:
         problem("page_size", f'page_size must be "Letter" or "A4", not {page_size!r}')
         page_size = "Letter"
 
+    pdf_fields = table.get("pdf_fields", "all")
+    if not isinstance(pdf_fields, str) or pdf_fields not in PDF_FIELDS:
+        problem(
+            "pdf_fields", f'pdf_fields must be "all", "signatures" or "none", not {pdf_fields!r}'
+        )
+        pdf_fields = "all"
+
     default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
     locales = table.get("locales", [default_locale])
     if not isinstance(locales, list) or not all(isinstance(x, str) for x in locales):
@@ -178,9 +188,16 @@ def load_settings(root: Path) -> Settings:
         version = entry.get("version")
         if isinstance(version, int | float) and not isinstance(version, bool):
             version = str(version)
+        form_id = string(f"{key}.form_id", entry.get("form_id"), required=True)
+        version = string(f"{key}.version", version, required=True)
+        for name, value in (("form_id", form_id), ("version", version)):
+            if value and not _IDENTIFIER.match(value):
+                problem(
+                    name, f"{key}.{name} {value!r} may hold only letters, digits, '.', '_', '-'"
+                )
         procedures[proc] = ProcedureSettings(
-            form_id=string(f"{key}.form_id", entry.get("form_id"), required=True),
-            version=string(f"{key}.version", version, required=True),
+            form_id=form_id,
+            version=version,
             revision_date=revision,
         )
 
@@ -193,6 +210,7 @@ def load_settings(root: Path) -> Settings:
         institution_address=institution_address,
         logo=logo,
         page_size=page_size,
+        pdf_fields=pdf_fields,
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

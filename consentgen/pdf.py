@@ -11,7 +11,11 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.errors import ConsentgenError
+from consentgen.form_identity import PageIdentity, draw_qr
 from consentgen.render import FormContext
+from consentgen.signing import PX_TO_PT, add_fields, placements
+
+QR_SLOT = "form-qr"
 
 
 class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
@@ -40,21 +44,29 @@ class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
 class PdfWriter:
     """Lays out HTML forms as PDF; one per process, so fonts are loaded once."""
 
-    def __init__(self, templates_dir: Path) -> None:
+    def __init__(self, templates_dir: Path, fields: str = "all") -> None:
         self.base_url = templates_dir.resolve().as_uri() + "/"
         self.fetcher = ProjectURLFetcher(templates_dir / "static")
         self.font_config = FontConfiguration()
+        self.fields = fields
 
     def write(
-        self, html: str, form: FormContext, locale: str, source: str, inputs_digest: str
+        self,
+        html: str,
+        form: FormContext,
+        locale: str,
+        script: str,
+        source: str,
+        inputs_digest: str,
     ) -> bytes:
         """A tagged PDF of one form, byte-identical for identical input.
 
-        source names the form in error messages; inputs_digest, a digest of everything the form
-        is made from, becomes the PDF's permanent identifier.
+        script is the locale's writing system (for the fields' font); source names the form in
+        error messages; inputs_digest, a digest of everything the form is made from, becomes
+        the PDF's permanent identifier.
         """
         try:
-            return self._write(html, form, locale, inputs_digest[:32].encode("ascii"))
+            return self._write(html, form, locale, script, inputs_digest[:32].encode("ascii"))
         except RefusedURL as exc:
             raise ConsentgenError(f"{source}: {locale}: {exc}") from None
         except Exception as exc:  # a layout failure must not lose the build's other output
@@ -62,21 +74,57 @@ class PdfWriter:
                 f"{source}: {locale}: PDF layout failed ({type(exc).__name__}: {exc})"
             ) from None
 
-    def _write(self, html: str, form: FormContext, locale: str, identifier: bytes) -> bytes:
+    def _write(
+        self, html: str, form: FormContext, locale: str, script: str, identifier: bytes
+    ) -> bytes:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             font_config=self.font_config,
             presentational_hints=False,
         )
+        pages = document.pages
 
         def stamp_identity(_document: object, pdf: pydyf.PDF) -> None:
             pdf.info["ConsentgenFormId"] = pydyf.String(form.form_id)
             pdf.info["ConsentgenFormVersion"] = pydyf.String(form.version)
             pdf.info["ConsentgenLocale"] = pydyf.String(locale)
             pdf.info["ConsentgenTranslationStatus"] = pydyf.String(form.translation_status)
+            for number, reference in enumerate(pdf.pages["Kids"][::3]):
+                page = pages[number]
+                slot = page.anchors.get(QR_SLOT)
+                if slot is None:
+                    continue
+                x1, y1, x2, y2 = slot
+                box = (
+                    x1 * PX_TO_PT,
+                    (page.height - y2) * PX_TO_PT,
+                    (x2 - x1) * PX_TO_PT,
+                    (y2 - y1) * PX_TO_PT,
+                )
+                identity = PageIdentity(form.form_id, form.version, locale, number + 1, len(pages))
+                stream = pydyf.Stream(compress=True)
+                draw_qr(stream, identity, box)
+                # The page's own content leaves its coordinate system changed: wrap it in
+                # q ... Q so the code is drawn in default PDF space.
+                save, restore = pydyf.Stream([b"q"]), pydyf.Stream([b"Q"])
+                for added in (save, restore, stream):
+                    pdf.add_object(added)
+                page_object = pdf.objects[reference]
+                page_object["Contents"] = pydyf.Array(
+                    [
+                        save.reference,
+                        page_object["Contents"],
+                        restore.reference,
+                        stream.reference,
+                    ]
+                )
 
         pdf: bytes = document.write_pdf(
             pdf_variant="pdf/ua-1",
             pdf_identifier=identifier,
             finisher=stamp_identity,
         )
-        return pdf
+        if self.fields == "none":
+            return pdf
+        return add_fields(
+            pdf, placements(pages, html), script, identifier, fillable=self.fields == "all"
+        )

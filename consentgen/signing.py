@@ -1,0 +1,278 @@
+"""Form fields: an empty digital signature field over each printed signature line, and text and
+checkbox fields over the other fill-in lines, added with pyHanko as the last write to the file.
+
+Positions come from WeasyPrint's layout (each page's anchors), never from fixed coordinates, so
+the fields follow the text in every language and page size. Fields add no embedded font: text
+fields name a font the viewer supplies (Helvetica, or a predefined Adobe CJK font for Chinese,
+Japanese and Korean), so a form with fields stays the size of one without, and a patient can
+still type a name in their own script.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+
+PX_TO_PT = 0.75  # CSS px are 1/96 in; PDF points are 1/72 in
+SIGNATURE_FIELDS = (
+    "patient_signature",
+    "provider_signature",
+    "interpreter_signature",
+    "witness_signature",
+)
+_FIELD_ELEMENT = re.compile(
+    r'id="(?P<id>[a-z_]+)-(?P<kind>line|box)" data-field="(?P<field>[a-z_]+)" '
+    r'data-label="(?P<label>[^"]*)"'
+)
+
+# Fonts a PDF viewer provides without embedding: Adobe's predefined CJK fonts (ISO 32000-1,
+# 9.7.5.2) and Helvetica. Arabic, Devanagari and other scripts fall back to the viewer's own.
+_CJK_FONTS = {
+    "Hans": ("STSong-Light", "GB1", "UniGB-UCS2-H", 4),
+    "Hant": ("MSung-Light", "CNS1", "UniCNS-UCS2-H", 3),
+    "Jpan": ("HeiseiMin-W3", "Japan1", "UniJIS-UCS2-H", 4),
+    "Kore": ("HYSMyeongJo-Medium", "Korea1", "UniKS-UCS2-H", 1),
+}
+
+
+@dataclass(frozen=True)
+class FieldPlacement:
+    """Where one field goes: its name, kind, page (from 0), rectangle in PDF points, tooltip."""
+
+    name: str
+    kind: str  # "signature", "text" or "checkbox"
+    page: int
+    rect: tuple[float, float, float, float]
+    label: str
+
+
+def placements(pages: Iterable[object], form_html: str) -> list[FieldPlacement]:
+    """Every fill-in line and tick box of a laid-out form, in PDF coordinates."""
+    labels = {
+        m["field"]: (m["kind"], html.unescape(m["label"]))
+        for m in _FIELD_ELEMENT.finditer(form_html)
+    }
+    found: list[FieldPlacement] = []
+    for number, page in enumerate(pages):
+        height = page.height  # type: ignore[attr-defined]
+        for anchor, (x1, y1, x2, y2) in page.anchors.items():  # type: ignore[attr-defined]
+            name, _, suffix = anchor.rpartition("-")
+            if suffix not in {"line", "box"} or name not in labels:
+                continue
+            kind, label = labels[name]
+            field_kind = (
+                "signature" if name in SIGNATURE_FIELDS else "checkbox" if kind == "box" else "text"
+            )
+            rect = (
+                x1 * PX_TO_PT,
+                (height - y2) * PX_TO_PT,
+                x2 * PX_TO_PT,
+                (height - y1) * PX_TO_PT,
+            )
+            found.append(FieldPlacement(name, field_kind, number, rect, label))
+    return sorted(found, key=lambda f: (f.page, -f.rect[3], f.rect[0]))
+
+
+class _ReproducibleWriter(IncrementalPdfFileWriter):
+    """An incremental writer that stamps neither the clock nor a random id into the form."""
+
+    def __init__(self, data: bytes, identifier: bytes) -> None:
+        super().__init__(io.BytesIO(data))
+        first_id = self._document_id[0]
+        self._document_id = generic.ArrayObject([first_id, generic.ByteStringObject(identifier)])
+
+    def _update_meta(self) -> None:
+        # The fields are part of producing the form: its metadata stays the build's.
+        return None
+
+
+def _font_resources(script: str) -> tuple[str, generic.DictionaryObject]:
+    """The font resource name text fields use, and the /DR font dictionary."""
+    helvetica = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Font"),
+            pdf_name("/Subtype"): pdf_name("/Type1"),
+            pdf_name("/BaseFont"): pdf_name("/Helvetica"),
+            pdf_name("/Encoding"): pdf_name("/WinAnsiEncoding"),
+        }
+    )
+    fonts = generic.DictionaryObject({pdf_name("/Helv"): helvetica})
+    if script not in _CJK_FONTS:
+        return "/Helv", fonts
+    base, ordering, encoding, supplement = _CJK_FONTS[script]
+    descendant = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Font"),
+            pdf_name("/Subtype"): pdf_name("/CIDFontType0"),
+            pdf_name("/BaseFont"): pdf_name(f"/{base}"),
+            pdf_name("/CIDSystemInfo"): generic.DictionaryObject(
+                {
+                    pdf_name("/Registry"): pdf_string("Adobe"),
+                    pdf_name("/Ordering"): pdf_string(ordering),
+                    pdf_name("/Supplement"): generic.NumberObject(supplement),
+                }
+            ),
+            pdf_name("/FontDescriptor"): generic.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/FontDescriptor"),
+                    pdf_name("/FontName"): pdf_name(f"/{base}"),
+                    pdf_name("/Flags"): generic.NumberObject(6),
+                    pdf_name("/FontBBox"): generic.ArrayObject(
+                        [generic.NumberObject(n) for n in (-25, -254, 1000, 880)]
+                    ),
+                    pdf_name("/ItalicAngle"): generic.NumberObject(0),
+                    pdf_name("/Ascent"): generic.NumberObject(880),
+                    pdf_name("/Descent"): generic.NumberObject(-120),
+                    pdf_name("/CapHeight"): generic.NumberObject(880),
+                    pdf_name("/StemV"): generic.NumberObject(93),
+                }
+            ),
+        }
+    )
+    fonts[pdf_name("/CJK")] = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Font"),
+            pdf_name("/Subtype"): pdf_name("/Type0"),
+            pdf_name("/BaseFont"): pdf_name(f"/{base}"),
+            pdf_name("/Encoding"): pdf_name(f"/{encoding}"),
+            pdf_name("/DescendantFonts"): generic.ArrayObject([descendant]),
+        }
+    )
+    return "/CJK", fonts
+
+
+def _empty_appearance(
+    writer: IncrementalPdfFileWriter, width: float, height: float
+) -> generic.IndirectObject:
+    """An appearance that draws nothing: the printed line and label stay as they are."""
+    stream = generic.StreamObject(
+        {
+            pdf_name("/Type"): pdf_name("/XObject"),
+            pdf_name("/Subtype"): pdf_name("/Form"),
+            pdf_name("/BBox"): generic.ArrayObject(
+                [
+                    generic.FloatObject(0),
+                    generic.FloatObject(0),
+                    generic.FloatObject(round(width, 2)),
+                    generic.FloatObject(round(height, 2)),
+                ]
+            ),
+        },
+        stream_data=b"",
+    )
+    return writer.add_object(stream)
+
+
+def _tick_appearance(writer: IncrementalPdfFileWriter, side: float) -> generic.IndirectObject:
+    """A drawn tick (no font) for a checked box."""
+    inset = side * 0.2
+    data = (
+        f"q 0 g 0 G {side * 0.12:.2f} w 1 J 1 j {inset:.2f} {side * 0.5:.2f} m "
+        f"{side * 0.42:.2f} {inset:.2f} l {side - inset:.2f} {side - inset:.2f} l S Q"
+    )
+    stream = generic.StreamObject(
+        {
+            pdf_name("/Type"): pdf_name("/XObject"),
+            pdf_name("/Subtype"): pdf_name("/Form"),
+            pdf_name("/BBox"): generic.ArrayObject(
+                [
+                    generic.FloatObject(0),
+                    generic.FloatObject(0),
+                    generic.FloatObject(round(side, 2)),
+                    generic.FloatObject(round(side, 2)),
+                ]
+            ),
+        },
+        stream_data=data.encode("ascii"),
+    )
+    return writer.add_object(stream)
+
+
+def add_fields(
+    pdf: bytes, fields: list[FieldPlacement], script: str, identifier: bytes, fillable: bool = True
+) -> bytes:
+    """The form with its fields, appended as one incremental update (the last write)."""
+    writer = _ReproducibleWriter(pdf, identifier)
+    for field in fields:
+        if field.kind == "signature":
+            append_signature_field(
+                writer,
+                SigFieldSpec(
+                    sig_field_name=field.name,
+                    on_page=field.page,
+                    box=tuple(round(v, 2) for v in field.rect),  # type: ignore[arg-type]
+                    readable_field_name=field.label,
+                ),
+            )
+    if fillable:
+        _add_fill_in_fields(writer, [f for f in fields if f.kind != "signature"], script)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _add_fill_in_fields(
+    writer: IncrementalPdfFileWriter, fields: list[FieldPlacement], script: str
+) -> None:
+    if not fields:
+        return
+    font_name, font_resources = _font_resources(script)
+    form = writer.root["/AcroForm"]
+    form[pdf_name("/DR")] = generic.DictionaryObject({pdf_name("/Font"): font_resources})
+    form[pdf_name("/DA")] = pdf_string(f"{font_name} 0 Tf 0 g")
+    # Viewers draw typed text with their own fonts, in any script.
+    form[pdf_name("/NeedAppearances")] = generic.BooleanObject(True)
+    writer.update_container(form)
+    field_array = form["/Fields"]
+    for field in fields:
+        page_ref = writer.find_page_for_modification(field.page)[0]
+        x1, y1, x2, y2 = field.rect
+        width, height = x2 - x1, y2 - y1
+        widget = generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Annot"),
+                pdf_name("/Subtype"): pdf_name("/Widget"),
+                pdf_name("/T"): pdf_string(field.name),
+                pdf_name("/TU"): pdf_string(field.label),
+                pdf_name("/Rect"): generic.ArrayObject(
+                    [generic.FloatObject(round(v, 2)) for v in field.rect]
+                ),
+                pdf_name("/F"): generic.NumberObject(4),  # print
+                pdf_name("/P"): page_ref,
+                pdf_name("/MK"): generic.DictionaryObject(),  # no border, no background
+            }
+        )
+        if field.kind == "text":
+            size = max(8, min(12, round(height * 0.6)))
+            widget[pdf_name("/FT")] = pdf_name("/Tx")
+            widget[pdf_name("/DA")] = pdf_string(f"{font_name} {size} Tf 0 g")
+            widget[pdf_name("/V")] = pdf_string("")
+            widget[pdf_name("/AP")] = generic.DictionaryObject(
+                {pdf_name("/N"): _empty_appearance(writer, width, height)}
+            )
+        else:
+            widget[pdf_name("/FT")] = pdf_name("/Btn")
+            widget[pdf_name("/V")] = pdf_name("/Off")
+            widget[pdf_name("/AS")] = pdf_name("/Off")
+            widget[pdf_name("/AP")] = generic.DictionaryObject(
+                {
+                    pdf_name("/N"): generic.DictionaryObject(
+                        {
+                            pdf_name("/Yes"): _tick_appearance(writer, min(width, height)),
+                            pdf_name("/Off"): _empty_appearance(writer, width, height),
+                        }
+                    )
+                }
+            )
+        widget_ref = writer.add_object(widget)
+        field_array.append(widget_ref)
+        writer.register_annotation(page_ref, widget_ref)
+    writer.update_container(field_array)
