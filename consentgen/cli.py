@@ -121,6 +121,31 @@ def list_command(root: Path) -> None:
             click.echo(f"{procedure:<24} {code:<8} {percent:>3}%  {status}")
 
 
+@cli.command("verify")
+@click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The manifest of released forms (default: build/manifest.json).",
+)
+@click.option(
+    "--trust",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A trusted CA certificate (PEM or DER) to check signers against (repeatable).",
+)
+@click.pass_obj
+def verify_command(root: Path, pdf: Path, manifest: Path | None, trust: tuple[Path, ...]) -> None:
+    """Is a returned form an unaltered released one; who signed it."""
+    from consentgen.verify import describe, verify
+
+    report = verify(pdf, manifest or root / "build" / "manifest.json", list(trust))
+    for line in describe(report, pdf):
+        click.echo(line)
+    if not report.unaltered:
+        raise SystemExit(1)
+
+
 def main() -> None:
     """Entry point of the `consentgen` script and `python -m consentgen`."""
     cli(prog_name="consentgen")

@@ -120,6 +120,7 @@ def load_settings(root: Path) -> Settings:
         "locales",
         "procedures",
         "fonts",
+        "pdf_fields",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
