@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools
 
-.PHONY: build test lint system-packages venv readme-image clean
+.PHONY: build test lint system-packages venv readme-image bench-fields clean
 
 build: venv
 	$(BIN)/consentgen build
@@ -20,8 +20,8 @@ test: venv lint
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check consentgen tests
-	$(BIN)/ruff format --check consentgen tests
+	$(BIN)/ruff check consentgen tests benchmarks
+	$(BIN)/ruff format --check consentgen tests benchmarks
 	$(BIN)/mypy consentgen
 
 # Installs the Debian packages that are missing (as root), or names them and stops.
@@ -57,3 +57,7 @@ readme-image: build
 
 clean:
 	rm -rf build
+
+# What fillable and signature fields cost, in size and time, per locale (prints ratios).
+bench-fields: venv
+	$(BIN)/python benchmarks/fields.py
