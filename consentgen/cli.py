@@ -125,8 +125,11 @@ def list_command(root: Path) -> None:
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--manifest",
+    "manifests",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The manifest of released forms (default: build/manifest.json).",
+    help="The current release's manifest (default: build/manifest.json); repeat it to add "
+    "earlier releases' manifests.",
 )
 @click.option(
     "--trust",
@@ -135,11 +138,14 @@ def list_command(root: Path) -> None:
     help="A trusted CA certificate (PEM or DER) to check signers against (repeatable).",
 )
 @click.pass_obj
-def verify_command(root: Path, pdf: Path, manifest: Path | None, trust: tuple[Path, ...]) -> None:
+def verify_command(
+    root: Path, pdf: Path, manifests: tuple[Path, ...], trust: tuple[Path, ...]
+) -> None:
     """Is a returned form an unaltered released one; who signed it."""
     from consentgen.verify import describe, verify
 
-    report = verify(pdf, manifest or root / "build" / "manifest.json", list(trust))
+    chosen = list(manifests) or [root / "build" / "manifest.json"]
+    report = verify(pdf, chosen, list(trust))
     for line in describe(report, pdf):
         click.echo(line)
     if not report.unaltered:

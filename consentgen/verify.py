@@ -95,16 +95,21 @@ def _released_prefix(data: bytes, artifacts: list[Artifact]) -> Artifact | None:
     return None
 
 
-def verify(path: Path, manifest: Path, trust: list[Path]) -> VerifyReport:
-    """Examine a returned form against the manifest of released forms."""
+def verify(path: Path, manifests: list[Path], trust: list[Path]) -> VerifyReport:
+    """Examine a returned form against the manifests of released forms.
+
+    The first manifest is the current release; any others are earlier releases, kept by the
+    forms team, so that a form signed on an older version is recognised as such.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConsentgenError(f"{path}: cannot read ({exc.strerror})") from None
     if not data.lstrip(b"\0\t\n\r ").startswith(b"%PDF-"):
         raise ConsentgenError(f"{path}: not a PDF file")
-    if not manifest.is_file():
-        raise ConsentgenError(f"{manifest}: no manifest (build the forms, or pass --manifest)")
+    for manifest in manifests:
+        if not manifest.is_file():
+            raise ConsentgenError(f"{manifest}: no manifest (build the forms, or pass --manifest)")
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         info = reader.trailer["/Info"] if "/Info" in reader.trailer else {}
@@ -112,12 +117,13 @@ def verify(path: Path, manifest: Path, trust: list[Path]) -> VerifyReport:
         raise ConsentgenError(f"{path}: not a readable PDF ({exc})") from None
     identity = {key: str(info.get(name, "?")) for key, name in _INFO_KEYS.items()}
 
-    artifacts = list(read_manifest(manifest).values())
     report = VerifyReport(identity)
-    report.artifact = _released_prefix(data, artifacts)
-    if report.artifact is not None:
-        report.current = True  # the manifest lists only the current release of each form
-        report.added_bytes = len(data) - report.artifact.bytes
+    for number, manifest in enumerate(manifests):
+        report.artifact = _released_prefix(data, list(read_manifest(manifest).values()))
+        if report.artifact is not None:
+            report.current = number == 0
+            report.added_bytes = len(data) - report.artifact.bytes
+            break
 
     roots = [load_cert_from_pemder(str(p)) for p in trust]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -159,7 +165,9 @@ def describe(report: VerifyReport, path: Path) -> list[str]:
             "(altered, or not released from this project)"
         )
     else:
-        state = "the current release" if report.current else "NOT the current release"
+        state = (
+            "the current release" if report.current else "an EARLIER release, NOT the current one"
+        )
         lines.append(f"released: yes - byte-identical to {report.artifact.path} ({state})")
         if report.added_bytes:
             lines.append(f"added since release: {report.added_bytes} bytes (fields, signatures)")

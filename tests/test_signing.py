@@ -335,3 +335,44 @@ def test_fields_keep_every_form_within_one_and_a_half_times_its_size(tmp_path: P
     for code in LOCALES:
         assert sizes["all"][code] <= 1.5 * sizes["none"][code], (code, sizes)
     shutil.rmtree(tmp_path)
+
+
+def test_verify_names_a_form_from_an_earlier_release(
+    built: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    earlier = tmp_path / "release-1.0.json"
+    shutil.copy(built / "manifest.json", earlier)
+    project = copy_project(REPO, tmp_path / "project")
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace('version = "1.0"', 'version = "1.1"'), "utf-8"
+    )
+    assert runner.invoke(cli, ["--project", str(project), "build", "-l", "en"]).exit_code == 0
+    current = project / "build" / "manifest.json"
+    old_form = built / "en" / "kyphoplasty.pdf"
+
+    only_current = runner.invoke(cli, ["verify", str(old_form), "--manifest", str(current)])
+    assert only_current.exit_code == 1 and "released: NO" in only_current.output
+
+    both = runner.invoke(
+        cli, ["verify", str(old_form), "--manifest", str(current), "--manifest", str(earlier)]
+    )
+    assert both.exit_code == 0, both.output
+    assert "an EARLIER release, NOT the current one" in both.output
+    assert "form: CF-SPINE-014 version 1.0" in both.output
+
+
+def test_filled_form_prints_the_values_on_its_lines(built: Path, tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=PdfReader(built / "en" / "kyphoplasty.pdf"))
+    for page in writer.pages:
+        writer.update_page_form_field_values(
+            page, {"patient_name": "Maria Jones", "patient_relationship": "Daughter"}
+        )
+    filled = tmp_path / "filled.pdf"
+    with filled.open("wb") as handle:
+        writer.write(handle)
+    from conftest import pdftotext
+
+    text = pdftotext(filled)
+    assert "Maria Jones" in text and "Daughter" in text
+    assert "Printed name" in text and "Relationship to patient" in text
