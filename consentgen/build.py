@@ -99,6 +99,10 @@ def _shared_inputs(settings: Settings) -> dict[str, str]:
     for package in ("weasyprint", "jinja2", "babel", "pydyf"):
         inputs[f"package:{package}"] = version(package)
     inputs["consentgen"] = __version__
+    # The code itself, so that a development build never keeps output of an older consentgen.
+    package = Path(__file__).resolve().parent
+    for module in sorted(package.glob("*.py")):
+        inputs[f"consentgen:{module.name}"] = _file_sha256(module)
     inputs["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
     return inputs
 

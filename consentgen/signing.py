@@ -214,6 +214,11 @@ def add_fields(
             )
     if fillable:
         _add_fill_in_fields(writer, [f for f in fields if f.kind != "signature"], script)
+    # SignaturesExist | AppendOnly: viewers must save changes as incremental updates, which
+    # keeps the released form's bytes as the prefix `consentgen verify` checks.
+    form = writer.root["/AcroForm"]
+    form[pdf_name("/SigFlags")] = generic.NumberObject(3)
+    writer.update_container(form)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, ModificationLevel
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.general import load_cert_from_pemder
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -79,11 +80,37 @@ class VerifyReport:
     artifact: Artifact | None = None
     current: bool = False
     added_bytes: int = 0
+    # What the revisions after the released form change: only filling in fields and signing
+    # is allowed; anything else (page content, fields added or removed) alters the form.
+    later_changes_ok: bool = True
+    later_changes: str = "none"
     signatures: list[SignatureReport] = field(default_factory=list)
 
     @property
     def unaltered(self) -> bool:
-        return self.artifact is not None and all(s.ok for s in self.signatures)
+        return (
+            self.artifact is not None
+            and self.later_changes_ok
+            and all(s.ok for s in self.signatures)
+        )
+
+
+def _first_line(thing: object, limit: int = 160) -> str:
+    line = str(thing).strip().splitlines()[0] if str(thing).strip() else type(thing).__name__
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def _review_later_changes(reader: PdfFileReader, released: bytes) -> tuple[bool, str]:
+    """Whether the revisions appended after the released form only fill in fields and sign."""
+    base = PdfFileReader(io.BytesIO(released), strict=False).xrefs.total_revisions - 1
+    try:
+        result = DEFAULT_DIFF_POLICY.review_file(reader, base, doc_mdp=MDPPerm.FILL_FORMS)
+    except Exception as exc:  # pyHanko raises on structures it will not compare
+        return False, f"CHANGES THAT CANNOT BE CHECKED ({_first_line(exc)})"
+    level = getattr(result, "modification_level", None)
+    if level is None or level.value > ModificationLevel.FORM_FILLING.value:
+        return False, f"CHANGES BEYOND FILLING IN AND SIGNING ({_first_line(result)})"
+    return True, "only fields filled in and signatures"
 
 
 def _released_prefix(data: bytes, artifacts: list[Artifact]) -> Artifact | None:
@@ -101,6 +128,8 @@ def verify(path: Path, manifests: list[Path], trust: list[Path]) -> VerifyReport
     The first manifest is the current release; any others are earlier releases, kept by the
     forms team, so that a form signed on an older version is recognised as such.
     """
+    # pyHanko logs every failed check with a traceback; the report says what failed instead.
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -124,6 +153,10 @@ def verify(path: Path, manifests: list[Path], trust: list[Path]) -> VerifyReport
             report.current = number == 0
             report.added_bytes = len(data) - report.artifact.bytes
             break
+    if report.artifact is not None and report.added_bytes:
+        report.later_changes_ok, report.later_changes = _review_later_changes(
+            reader, data[: report.artifact.bytes]
+        )
 
     roots = [load_cert_from_pemder(str(p)) for p in trust]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -134,7 +167,6 @@ def verify(path: Path, manifests: list[Path], trust: list[Path]) -> VerifyReport
         if embedded is not None:
             entry.signed = True
             entry.signer = embedded.signer_cert.subject.human_friendly
-            logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
             status = validate_pdf_signature(embedded, context)
             entry.intact, entry.valid = status.intact, status.valid
             entry.trusted = status.trusted if roots else None
@@ -170,7 +202,7 @@ def describe(report: VerifyReport, path: Path) -> list[str]:
         )
         lines.append(f"released: yes - byte-identical to {report.artifact.path} ({state})")
         if report.added_bytes:
-            lines.append(f"added since release: {report.added_bytes} bytes (fields, signatures)")
+            lines.append(f"added since release: {report.added_bytes} bytes: {report.later_changes}")
     lines += [s.describe() for s in report.signatures]
     lines.append(
         "result: unaltered released form" if report.unaltered else "result: ALTERED OR UNKNOWN"

@@ -376,3 +376,41 @@ def test_filled_form_prints_the_values_on_its_lines(built: Path, tmp_path: Path)
     text = pdftotext(filled)
     assert "Maria Jones" in text and "Daughter" in text
     assert "Printed name" in text and "Relationship to patient" in text
+
+
+def _append_page_text(data: bytes, text: bytes) -> bytes:
+    """An unsigned incremental update that prints new text on page 1."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    page_ref = writer.find_page_for_modification(0)[0]
+    page = page_ref.get_object()
+    stream = writer.add_object(
+        generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (" + text + b") Tj ET")
+    )
+    contents = page.raw_get("/Contents")
+    parts = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
+    page[pdf_name("/Contents")] = generic.ArrayObject([*parts, stream])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("signed_first", [False, True])
+def test_verify_rejects_unsigned_changes_to_the_page(
+    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner, signed_first: bool
+) -> None:
+    data = (built / "en" / "kyphoplasty.pdf").read_bytes()
+    if signed_first:
+        data = _sign(data, "patient_signature", "patient", pki)
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(_append_page_text(data, b"NO RISKS"))
+    result = runner.invoke(
+        cli, ["verify", str(tampered), "--manifest", str(built / "manifest.json")]
+    )
+    assert result.exit_code == 1, result.output
+    assert "released: yes" in result.output  # the released bytes are still its prefix...
+    assert "ALTERED OR UNKNOWN" in result.output  # ...but what came after changes the page
+    assert "Traceback" not in result.output
