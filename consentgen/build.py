@@ -96,12 +96,11 @@ def _shared_inputs(settings: Settings) -> dict[str, str]:
     inputs = {p.relative_to(settings.root).as_posix(): _file_sha256(p) for p in files}
     if settings.logo:
         inputs["logo"] = _file_sha256(settings.logo)
-    for package in ("weasyprint", "jinja2", "babel", "pydyf"):
+    for package in ("weasyprint", "jinja2", "babel", "pydyf", "pyhanko", "segno"):
         inputs[f"package:{package}"] = version(package)
     inputs["consentgen"] = __version__
     # The code itself, so that a development build never keeps output of an older consentgen.
-    package = Path(__file__).resolve().parent
-    for module in sorted(package.glob("*.py")):
+    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
         inputs[f"consentgen:{module.name}"] = _file_sha256(module)
     inputs["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
     return inputs
