@@ -78,6 +78,11 @@ def placements(pages: Iterable[object], form_html: str) -> list[FieldPlacement]:
                 (height - y1) * PX_TO_PT,
             )
             found.append(FieldPlacement(name, field_kind, number, rect, label))
+    placed = [f.name for f in found]
+    for name in labels:
+        if placed.count(name) != 1:
+            # A template changed so that a line lost its anchor: never ship a form without it.
+            raise ValueError(f"form field {name!r} has {placed.count(name)} places in the layout")
     return sorted(found, key=lambda f: (f.page, -f.rect[3], f.rect[0]))
 
 
@@ -214,6 +219,7 @@ def add_fields(
             )
     if fillable:
         _add_fill_in_fields(writer, [f for f in fields if f.kind != "signature"], script)
+    _tag_widgets(writer, {f.name: f.page for f in fields})
     # SignaturesExist | AppendOnly: viewers must save changes as incremental updates, which
     # keeps the released form's bytes as the prefix `consentgen verify` checks.
     form = writer.root["/AcroForm"]
@@ -222,6 +228,64 @@ def add_fields(
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _tag_widgets(writer: IncrementalPdfFileWriter, pages: dict[str, int]) -> None:
+    """Put every field in the structure tree (a Form element each), as PDF/UA asks."""
+    root = writer.root
+    if "/StructTreeRoot" not in root:
+        return
+    tree = root["/StructTreeRoot"]
+    parent_tree_ref = tree.raw_get("/ParentTree")
+    parent_tree = parent_tree_ref.get_object()
+    numbers = parent_tree["/Nums"]
+    next_key = max(int(numbers[i]) for i in range(0, len(numbers), 2)) + 1 if numbers else 0
+    document_ref = (
+        tree["/K"].raw_get(0) if isinstance(tree["/K"], generic.ArrayObject) else tree.raw_get("/K")
+    )
+    document = document_ref.get_object()
+    kids = document["/K"]
+    if not isinstance(kids, generic.ArrayObject):
+        kids = document[pdf_name("/K")] = generic.ArrayObject([document.raw_get("/K")])
+    tagged_pages = set()
+    for field_ref in root["/AcroForm"]["/Fields"]:
+        widget = field_ref.get_object()
+        name = str(widget.get("/T"))
+        if name not in pages:
+            continue
+        page_ref = writer.find_page_for_modification(pages[name])[0]
+        element = writer.add_object(
+            generic.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/StructElem"),
+                    pdf_name("/S"): pdf_name("/Form"),
+                    pdf_name("/P"): document_ref,
+                    pdf_name("/Pg"): page_ref,
+                    pdf_name("/K"): generic.DictionaryObject(
+                        {
+                            pdf_name("/Type"): pdf_name("/OBJR"),
+                            pdf_name("/Obj"): field_ref,
+                            pdf_name("/Pg"): page_ref,
+                        }
+                    ),
+                }
+            )
+        )
+        widget[pdf_name("/StructParent")] = generic.NumberObject(next_key)
+        writer.mark_update(field_ref)
+        numbers.append(generic.NumberObject(next_key))
+        numbers.append(element)
+        kids.append(element)
+        next_key += 1
+        if pages[name] not in tagged_pages:
+            # Tab through a page's fields in structure order.
+            page_ref.get_object()[pdf_name("/Tabs")] = pdf_name("/S")
+            writer.mark_update(page_ref)
+            tagged_pages.add(pages[name])
+    tree[pdf_name("/ParentTreeNextKey")] = generic.NumberObject(next_key)
+    writer.mark_update(parent_tree_ref)
+    writer.mark_update(document_ref)
+    writer.update_container(tree)
 
 
 def _add_fill_in_fields(

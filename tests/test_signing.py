@@ -414,3 +414,75 @@ def test_verify_rejects_unsigned_changes_to_the_page(
     assert "released: yes" in result.output  # the released bytes are still its prefix...
     assert "ALTERED OR UNKNOWN" in result.output  # ...but what came after changes the page
     assert "Traceback" not in result.output
+
+
+def _verify(runner: CliRunner, pdf: Path, built: Path) -> tuple[int, str]:
+    result = runner.invoke(cli, ["verify", str(pdf), "--manifest", str(built / "manifest.json")])
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_verify_rejects_an_answer_changed_after_signing(
+    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+) -> None:
+    from pyhanko.pdf_utils.generic import pdf_name
+
+    def set_checkbox(data: bytes, values: dict[str, str]) -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data))
+        for ref in writer.root["/AcroForm"]["/Fields"]:
+            widget = ref.get_object()
+            if str(widget.get("/T")) in values:
+                state = pdf_name(values[str(widget["/T"])])
+                widget[pdf_name("/V")] = state
+                widget[pdf_name("/AS")] = state
+                writer.mark_update(ref)
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    released = (built / "en" / "kyphoplasty.pdf").read_bytes()
+    answered = set_checkbox(released, {"teaching_exams_no": "/Yes"})
+    signed = _sign(answered, "patient_signature", "patient", pki)
+    (tmp_path / "signed.pdf").write_bytes(signed)
+    assert _verify(runner, tmp_path / "signed.pdf", built)[0] == 0
+
+    flipped = set_checkbox(signed, {"teaching_exams_no": "/Off", "teaching_exams_yes": "/Yes"})
+    (tmp_path / "flipped.pdf").write_bytes(flipped)
+    code, output = _verify(runner, tmp_path / "flipped.pdf", built)
+    assert code == 1
+    assert "ALTERED: teaching_exams_no changed after patient_signature was signed" in output
+
+
+def test_verify_rejects_rewritten_identity_and_trailing_bytes(
+    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+) -> None:
+    from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+
+    released = (built / "es" / "kyphoplasty.pdf").read_bytes()
+    writer = IncrementalPdfFileWriter(io.BytesIO(released))
+    writer.trailer["/Info"][pdf_name("/ConsentgenTranslationStatus")] = pdf_string("reviewed")
+    writer.update_container(writer.trailer["/Info"])
+    out = io.BytesIO()
+    writer.write(out)
+    (tmp_path / "claims_reviewed.pdf").write_bytes(out.getvalue())
+    code, output = _verify(runner, tmp_path / "claims_reviewed.pdf", built)
+    assert code == 1 and "translation draft" in output
+    assert "ALTERED: its document information no longer matches the release" in output
+
+    (tmp_path / "junk.pdf").write_bytes(
+        _sign(released, "patient_signature", "patient", pki) + b"\n% appended\n"
+    )
+    code, output = _verify(runner, tmp_path / "junk.pdf", built)
+    assert code == 1 and "ALTERED" in output
+
+
+def test_fields_are_in_the_structure_tree(built: Path) -> None:
+    reader = PdfReader(built / "ar" / "kyphoplasty.pdf")
+    tree = reader.trailer["/Root"]["/StructTreeRoot"]
+    document = tree["/K"][0].get_object()
+    forms = [kid.get_object() for kid in document["/K"] if kid.get_object().get("/S") == "/Form"]
+    tagged = {str(form["/K"]["/Obj"].get_object()["/T"]) for form in forms}
+    assert tagged == SIGNATURE_FIELDS | TEXT_FIELDS | CHECKBOXES
+    for form in forms:
+        widget = form["/K"]["/Obj"].get_object()
+        assert widget["/TU"] and "/StructParent" in widget
