@@ -154,26 +154,27 @@ def _font_resources(script: str) -> tuple[str, generic.DictionaryObject]:
     return "/CJK", fonts
 
 
-def _empty_appearance(
-    writer: IncrementalPdfFileWriter, width: float, height: float
+def _appearance(
+    writer: IncrementalPdfFileWriter, width: float, height: float, drawing: bytes = b""
 ) -> generic.IndirectObject:
-    """An appearance that draws nothing: the printed line and label stay as they are."""
+    """A field appearance (form XObject) of the given size drawing the given operators."""
+    box = [generic.FloatObject(v) for v in (0, 0, round(width, 2), round(height, 2))]
     stream = generic.StreamObject(
         {
             pdf_name("/Type"): pdf_name("/XObject"),
             pdf_name("/Subtype"): pdf_name("/Form"),
-            pdf_name("/BBox"): generic.ArrayObject(
-                [
-                    generic.FloatObject(0),
-                    generic.FloatObject(0),
-                    generic.FloatObject(round(width, 2)),
-                    generic.FloatObject(round(height, 2)),
-                ]
-            ),
+            pdf_name("/BBox"): generic.ArrayObject(box),
         },
-        stream_data=b"",
+        stream_data=drawing,
     )
     return writer.add_object(stream)
+
+
+def _empty_appearance(
+    writer: IncrementalPdfFileWriter, width: float, height: float
+) -> generic.IndirectObject:
+    """An appearance that draws nothing: the printed line and label stay as they are."""
+    return _appearance(writer, width, height)
 
 
 def _tick_appearance(writer: IncrementalPdfFileWriter, side: float) -> generic.IndirectObject:
@@ -183,22 +184,7 @@ def _tick_appearance(writer: IncrementalPdfFileWriter, side: float) -> generic.I
         f"q 0 g 0 G {side * 0.12:.2f} w 1 J 1 j {inset:.2f} {side * 0.5:.2f} m "
         f"{side * 0.42:.2f} {inset:.2f} l {side - inset:.2f} {side - inset:.2f} l S Q"
     )
-    stream = generic.StreamObject(
-        {
-            pdf_name("/Type"): pdf_name("/XObject"),
-            pdf_name("/Subtype"): pdf_name("/Form"),
-            pdf_name("/BBox"): generic.ArrayObject(
-                [
-                    generic.FloatObject(0),
-                    generic.FloatObject(0),
-                    generic.FloatObject(round(side, 2)),
-                    generic.FloatObject(round(side, 2)),
-                ]
-            ),
-        },
-        stream_data=data.encode("ascii"),
-    )
-    return writer.add_object(stream)
+    return _appearance(writer, side, side, data.encode("ascii"))
 
 
 def add_fields(
