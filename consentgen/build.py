@@ -16,8 +16,9 @@ from pathlib import Path
 
 from consentgen import __version__
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
+from consentgen.checks import LocaleUnderCheck, Problem, registered
 from consentgen.config import Settings
-from consentgen.errors import ConsentgenError, InputError, display_path
+from consentgen.errors import ConsentgenError, InputError, QualityGateFailed, display_path
 from consentgen.fonts import require_fonts
 from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
@@ -38,6 +39,7 @@ class BuildRequest:
     formats: tuple[str, ...] = ()
     out_dir: Path | None = None
     force: bool = False
+    release: bool = False
 
 
 @dataclass
@@ -140,6 +142,22 @@ def inputs_sha256(
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def run_checks(settings: Settings, codes: list[str] | None = None) -> list[Problem]:
+    """Every registered check on every requested locale (all configured ones by default)."""
+    chosen = select_locales(settings, tuple(codes or ()))
+    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    problems: list[Problem] = []
+    for code in chosen:
+        locale = form_locale(code, settings.default_locale, settings.fonts)
+        catalog = _load_catalog(settings, code)
+        renderer = FormRenderer(settings, locale, source, catalog)
+        forms = {p: renderer.render(p) for p in discover(settings) if p in settings.procedures}
+        subject = LocaleUnderCheck(locale, catalog, forms)
+        for _name, check in registered():
+            problems += check(settings, subject)
+    return problems
+
+
 def _load_catalog(settings: Settings, code: str) -> LocaleCatalog:
     if code == settings.default_locale:
         return source_catalog(code)
@@ -167,6 +185,8 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     catalogs = {code: _load_catalog(settings, code) for code in codes}
     fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
+    if request.release and (problems := run_checks(settings, codes)):
+        raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
 
     # Render every form in memory.
     pending: dict[str, tuple[bytes, Artifact]] = {}

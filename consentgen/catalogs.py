@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from consentgen.errors import InputError, display_path
 from consentgen.output import atomic_write
+from consentgen.review import ReviewState, review_path, review_state
 
 DOMAIN = "messages"
 COMMENT_TAGS = ("Translators:",)
@@ -261,6 +262,7 @@ class LocaleCatalog:
     fuzzy: int = 0
     lines: dict[str, int] = field(default_factory=dict)
     translated_ids: frozenset[str] = frozenset()
+    review: ReviewState = ReviewState(True)  # the source language has no translation to review
     # Messages a render asked for that this catalog does not translate: the form shows them
     # in the source language, which the build reports.
     untranslated_used: set[str] = field(default_factory=set)
@@ -333,11 +335,16 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
         raise InputError(
             shown, f"cannot compile catalog: {exc}", _header_line(text, "Plural-Forms")
         ) from None
+    digest = hashlib.sha256(path.read_bytes())
+    signoff = review_path(path)
+    if signoff.is_file():  # the status a form carries depends on the sign-off too
+        digest.update(signoff.read_bytes())
     return LocaleCatalog(
         locale=locale,
         path=path,
         translations=translations,
-        sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
+        sha256=digest.hexdigest(),
+        review=review_state(path, catalog),
         total=total,
         translated=translated,
         translated_ids=frozenset(translated_ids),

@@ -51,6 +51,11 @@ def cli(ctx: click.Context, project: Path) -> None:
     help="Output folder (default: build/).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
+@click.option(
+    "--release",
+    is_flag=True,
+    help="Refuse draft, incomplete or fuzzy locales (exit 1), naming each reason.",
+)
 @click.pass_obj
 def build_command(
     root: Path,
@@ -59,11 +64,12 @@ def build_command(
     formats: tuple[str, ...],
     output: Path | None,
     force: bool,
+    release: bool,
 ) -> None:
     """Render procedures x locales into build/, with index.html and manifest.json."""
     settings = load_settings(root)
     request = BuildRequest(
-        procedures, locales, formats, output.resolve() if output else None, force
+        procedures, locales, formats, output.resolve() if output else None, force, release
     )
     report = build(settings, request, log=click.echo)
     for warning in report.warnings:
@@ -116,9 +122,54 @@ def list_command(root: Path) -> None:
             percent, status = 100, "reviewed (source language)"
         else:
             catalog = catalogs.load_catalog(root, code)
-            percent, status = catalog.percent_translated, "draft"
+            percent = catalog.percent_translated
+            review = catalog.review
+            status = f"reviewed by {review.reviewer}" if review.reviewed else "draft"
         for procedure in discover(settings):
             click.echo(f"{procedure:<24} {code:<8} {percent:>3}%  {status}")
+
+
+@cli.command("check")
+@click.option("-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="A machine-readable report.")
+@click.pass_obj
+def check_command(root: Path, locales: tuple[str, ...], as_json: bool) -> None:
+    """Run the release checks; exit 1 if any fails."""
+    import json
+
+    from consentgen.build import run_checks
+
+    problems = run_checks(load_settings(root), list(locales))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"ok": not problems, "problems": [p.as_dict() for p in problems]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for problem in problems:
+            click.echo(problem.line())
+        click.echo(f"{len(problems)} problem(s)" if problems else "all checks passed")
+    if problems:
+        raise SystemExit(1)
+
+
+@cli.command("review")
+@click.argument("locale")
+@click.option("--by", "reviewer", required=True, help="The qualified reviewer's name.")
+@click.pass_obj
+def review_command(root: Path, locale: str, reviewer: str) -> None:
+    """Record a reviewer's sign-off of the translations now in LOCALE's catalog."""
+    from consentgen.review import record_review
+
+    settings = load_settings(root)
+    if not is_valid_identifier(locale) or locale == settings.default_locale:
+        raise ConsentgenError(f"review: {locale!r} is not a translated locale of this project")
+    po = catalogs.po_path(root, locale)
+    path = record_review(root, po, catalogs.read_catalog(po, root, locale), reviewer)
+    click.echo(f"wrote {display_path(path, root)}: {locale} reviewed by {reviewer.strip()}")
 
 
 @cli.command("verify")

@@ -20,21 +20,39 @@ DEBIAN_PACKAGES = {
 
 
 @functools.cache
-def font_file(family: str) -> Path | None:
-    """The file fontconfig uses for a family, or None if the family is not installed."""
+def font_face(family: str) -> tuple[Path, int] | None:
+    """The file (and face index in a collection) fontconfig uses for a family, if installed."""
     if shutil.which("fc-match") is None:
         return None
     result = subprocess.run(
-        ["fc-match", "--format=%{family}\n%{file}", f"{family}:style=Regular"],
+        ["fc-match", "--format=%{family}\n%{file}\n%{index}", f"{family}:style=Regular"],
         capture_output=True,
         text=True,
         check=False,
     )
     lines = result.stdout.splitlines()
-    if result.returncode or len(lines) < 2:
+    if result.returncode or len(lines) < 3:
         return None
     families = {name.strip().lower() for name in lines[0].split(",")}
-    return Path(lines[1]) if family.lower() in families else None
+    return (Path(lines[1]), int(lines[2] or 0)) if family.lower() in families else None
+
+
+def font_file(family: str) -> Path | None:
+    """The file fontconfig uses for a family, or None if the family is not installed."""
+    face = font_face(family)
+    return face[0] if face else None
+
+
+@functools.cache
+def font_characters(family: str) -> frozenset[int]:
+    """The code points a family's regular face has glyphs for (empty if not installed)."""
+    from fontTools.ttLib import TTFont
+
+    face = font_face(family)
+    if face is None:
+        return frozenset()
+    with TTFont(str(face[0]), fontNumber=face[1], lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
 
 
 def _package_for(family: str) -> str:

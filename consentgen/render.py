@@ -142,7 +142,7 @@ class FormRenderer:
             version=entry.version,
             revision_date=format_date(entry.revision_date, format="long", locale=self.locale.code),
             build_timestamp=build_timestamp(entry).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            translation_status="reviewed" if self.locale.is_source else "draft",
+            translation_status=self.catalog.review.status,
         )
 
     def title(self, procedure: str) -> Markup:

@@ -1,0 +1,103 @@
+"""Translation review and the release gate, on throwaway copies of the project (the shipped
+catalogs are drafts and are never signed off)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+
+from consentgen.cli import cli
+
+ES_PO = Path("locales/es/LC_MESSAGES/messages.po")
+
+
+def _run(runner: CliRunner, project: Path, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli, ["--project", str(project), *args])
+
+
+def _retranslate(po: Path, msgid: str, msgstr: str) -> None:
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    catalog[msgid].string = msgstr
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+
+
+def test_review_signs_off_until_a_translation_changes(project: Path, runner: CliRunner) -> None:
+    refused = _run(runner, project, "build", "-l", "es", "--release", "-f", "html")
+    assert refused.exit_code == 1
+    assert f"{ES_PO}: es: draft translation: no reviewer has signed off" in refused.output
+    assert not (project / "build").exists()
+
+    signed = _run(runner, project, "review", "es", "--by", "Ana Ruiz, CMI")
+    assert signed.exit_code == 0, signed.output
+    record = json.loads((project / ES_PO).with_name("review.json").read_text("utf-8"))
+    assert record["reviewer"] == "Ana Ruiz, CMI" and len(record["fingerprint"]) == 64
+
+    released = _run(runner, project, "build", "-l", "es", "--release", "-f", "html")
+    assert released.exit_code == 0, released.output
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    assert '<meta name="consentgen:translation-status" content="reviewed">' in html
+    assert 'class="draft-notice"' not in html
+    manifest = json.loads((project / "build" / "manifest.json").read_text("utf-8"))
+    assert {a["translation_status"] for a in manifest["artifacts"] if a["locale"] == "es"} == {
+        "reviewed"
+    }
+    listing = _run(runner, project, "list").output
+    assert "es" in listing and "reviewed by Ana Ruiz, CMI" in listing
+
+    # One changed word makes the locale a draft again, everywhere.
+    _retranslate(project / ES_PO, "Yes", "Sí, acepto")
+    again = _run(runner, project, "build", "-l", "es", "-f", "html")
+    assert again.exit_code == 0
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    assert '<meta name="consentgen:translation-status" content="draft">' in html
+    assert 'class="draft-notice"' in html
+    refused = _run(runner, project, "build", "-l", "es", "--release")
+    assert refused.exit_code == 1
+    assert "translations changed since Ana Ruiz, CMI signed them off" in refused.output
+    assert "draft" in _run(runner, project, "list").output
+
+
+def test_review_refuses_an_incomplete_catalog(project: Path, runner: CliRunner) -> None:
+    _retranslate(project / ES_PO, "Witness", "")
+    result = _run(runner, project, "review", "es", "--by", "Ana Ruiz")
+    assert result.exit_code == 2
+    assert "cannot sign off: 1 untranslated and 0 fuzzy" in result.output
+    assert not (project / ES_PO).with_name("review.json").exists()
+    check = _run(runner, project, "check", "-l", "es")
+    assert check.exit_code == 1 and "1 of" in check.output and "untranslated" in check.output
+
+
+def test_check_names_characters_no_font_can_draw(project: Path, runner: CliRunner) -> None:
+    settings = project / "pyproject.toml"
+    text = settings.read_text("utf-8").replace(
+        "[tool.consentgen.procedures.kyphoplasty]",
+        '[tool.consentgen.fonts]\nzh_Hans = ["Noto Sans"]\n\n'
+        "[tool.consentgen.procedures.kyphoplasty]",
+    )
+    settings.write_text(text, "utf-8")
+    result = _run(runner, project, "check", "-l", "zh_Hans", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    glyphs = [p for p in report["problems"] if p["check"] == "glyphs"]
+    assert glyphs and all(p["locale"] == "zh_Hans" for p in glyphs)
+    first = glyphs[0]
+    assert first["where"].startswith("locales/zh_Hans/LC_MESSAGES/messages.po:")
+    assert "no font of Noto Sans has U+" in first["message"]
+    refused = _run(runner, project, "build", "-l", "zh_Hans", "--release")
+    assert refused.exit_code == 1 and "no font of Noto Sans has" in refused.output
+
+
+def test_check_passes_glyphs_for_every_shipped_locale(runner: CliRunner) -> None:
+    from conftest import REPO
+
+    result = runner.invoke(cli, ["--project", str(REPO), "check", "--json"])
+    report = json.loads(result.output)
+    assert [p for p in report["problems"] if p["check"] == "glyphs"] == []
+    # The shipped translations are drafts: that, and only that, keeps them from release.
+    assert {p["check"] for p in report["problems"]} <= {"translation"}
+    assert all("draft translation" in p["message"] for p in report["problems"])
