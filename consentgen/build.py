@@ -28,6 +28,7 @@ from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
 
 FORMATS = ("html", "pdf")
+VARIANTS = ("standard", "large-print")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class BuildRequest:
     out_dir: Path | None = None
     force: bool = False
     release: bool = False
+    variants: tuple[str, ...] = ()
 
 
 @dataclass
@@ -193,51 +195,67 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     report = BuildReport()
     pdf_writer = None
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
-    for code in codes:
-        renderer = FormRenderer(settings, locales[code], source, catalogs[code])
-        for procedure in procedures:
-            digests = {
-                fmt: inputs_sha256(
-                    settings, shared, procedure, locales[code], catalogs[code], fonts[code], fmt
-                )
-                for fmt in formats
-            }
-            wanted = {fmt: f"{code}/{procedure}.{fmt}" for fmt in formats}
-            if not request.force and all(
-                _up_to_date(out_dir, previous.get(wanted[f]), digests[f]) for f in formats
-            ):
-                report.skipped += wanted.values()
-                continue
-            html = renderer.render(procedure)
-            form = renderer.form_context(procedure)
-            for fmt in formats:
-                if fmt == "html":
-                    content = html.encode("utf-8")
-                else:
-                    if pdf_writer is None:
-                        # WeasyPrint is slow to import; only a build that makes PDFs pays for it.
-                        from consentgen.pdf import PdfWriter
+    variants = list(dict.fromkeys(request.variants)) or list(settings.variants)
+    jobs = [
+        (code, procedure, variant)
+        for code in codes
+        for procedure in procedures
+        for variant in variants
+    ]
+    renderers: dict[str, FormRenderer] = {}
+    for code, procedure, variant in jobs:
+        if code not in renderers:
+            renderers[code] = FormRenderer(settings, locales[code], source, catalogs[code])
+        renderer = renderers[code]
+        digests = {
+            fmt: inputs_sha256(
+                settings,
+                shared,
+                procedure,
+                locales[code],
+                catalogs[code],
+                fonts[code],
+                f"{variant}.{fmt}",
+            )
+            for fmt in formats
+        }
+        stem = procedure if variant == "standard" else f"{procedure}.{variant}"
+        wanted = {fmt: f"{code}/{stem}.{fmt}" for fmt in formats}
+        if not request.force and all(
+            _up_to_date(out_dir, previous.get(wanted[f]), digests[f]) for f in formats
+        ):
+            report.skipped += wanted.values()
+            continue
+        html = renderer.render(procedure, variant)
+        form = renderer.form_context(procedure)
+        for fmt in formats:
+            if fmt == "html":
+                content = html.encode("utf-8")
+            else:
+                if pdf_writer is None:
+                    # WeasyPrint is slow to import; only a build that makes PDFs pays for it.
+                    from consentgen.pdf import PdfWriter
 
-                        pdf_writer = PdfWriter(settings.templates_dir, settings.pdf_fields)
-                    shown = display_path(procedure_template(settings, procedure), settings.root)
-                    content = pdf_writer.write(
-                        html, form, code, locales[code].script, shown, digests[fmt]
-                    )
-                pending[wanted[fmt]] = (
-                    content,
-                    Artifact(
-                        path=wanted[fmt],
-                        procedure=procedure,
-                        locale=code,
-                        format=fmt,
-                        form_id=form.form_id,
-                        form_version=form.version,
-                        translation_status=form.translation_status,
-                        sha256=hashlib.sha256(content).hexdigest(),
-                        bytes=len(content),
-                        inputs_sha256=digests[fmt],
-                    ),
+                    pdf_writer = PdfWriter(settings.templates_dir, settings.pdf_fields)
+                shown = display_path(procedure_template(settings, procedure), settings.root)
+                content = pdf_writer.write(
+                    html, form, code, locales[code].script, shown, digests[fmt]
                 )
+            pending[wanted[fmt]] = (
+                content,
+                Artifact(
+                    path=wanted[fmt],
+                    procedure=procedure,
+                    locale=code,
+                    format=fmt,
+                    form_id=form.form_id,
+                    form_version=form.version,
+                    translation_status=form.translation_status,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                    bytes=len(content),
+                    inputs_sha256=digests[fmt],
+                ),
+            )
 
     for code in codes:
         catalog = catalogs[code]

@@ -50,6 +50,13 @@ def cli(ctx: click.Context, project: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (default: build/).",
 )
+@click.option(
+    "--variant",
+    "variants",
+    multiple=True,
+    type=click.Choice(["standard", "large-print"]),
+    help="Only this variant (repeatable; default: the configured ones).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
     "--release",
@@ -63,13 +70,20 @@ def build_command(
     locales: tuple[str, ...],
     formats: tuple[str, ...],
     output: Path | None,
+    variants: tuple[str, ...],
     force: bool,
     release: bool,
 ) -> None:
     """Render procedures x locales into build/, with index.html and manifest.json."""
     settings = load_settings(root)
     request = BuildRequest(
-        procedures, locales, formats, output.resolve() if output else None, force, release
+        procedures,
+        locales,
+        formats,
+        output.resolve() if output else None,
+        force,
+        release,
+        variants,
     )
     report = build(settings, request, log=click.echo)
     for warning in report.warnings:

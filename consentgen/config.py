@@ -13,6 +13,7 @@ from consentgen.errors import ConsentgenError, InputError, InputErrors
 
 PAGE_SIZES = {"Letter": "letter", "A4": "A4"}
 PDF_FIELDS = ("all", "signatures", "none")
+VARIANTS = ("standard", "large-print")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -37,6 +38,7 @@ class Settings:
     logo: Path | None = None
     page_size: str = "Letter"
     pdf_fields: str = "all"
+    variants: tuple[str, ...] = ("standard",)
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -121,6 +123,7 @@ def load_settings(root: Path) -> Settings:
         "procedures",
         "fonts",
         "pdf_fields",
+        "variants",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -147,6 +150,11 @@ def load_settings(root: Path) -> Settings:
             "pdf_fields", f'pdf_fields must be "all", "signatures" or "none", not {pdf_fields!r}'
         )
         pdf_fields = "all"
+
+    variants = table.get("variants", ["standard"])
+    if not isinstance(variants, list) or not variants or any(v not in VARIANTS for v in variants):
+        problem("variants", f"variants must be a list of {', '.join(VARIANTS)}, not {variants!r}")
+        variants = ["standard"]
 
     default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
     locales = table.get("locales", [default_locale])
@@ -212,6 +220,7 @@ def load_settings(root: Path) -> Settings:
         logo=logo,
         page_size=page_size,
         pdf_fields=pdf_fields,
+        variants=tuple(dict.fromkeys(variants)),
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

@@ -35,7 +35,12 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
         row = rows.setdefault(artifact.procedure, {}).setdefault(
             artifact.locale, IndexRow(locale, artifact.translation_status)
         )
-        row.files[artifact.format] = artifact.path
+        name = artifact.path.rsplit("/", 1)[-1]
+        variant = name.removeprefix(f"{artifact.procedure}.").rsplit(".", 1)[0]
+        label = artifact.format.upper()
+        if variant != artifact.format:  # e.g. kyphoplasty.large-print.pdf
+            label += f" ({variant.replace('-', ' ')})"
+        row.files[label] = artifact.path
     procedures = [
         (
             name,

@@ -153,12 +153,12 @@ class FormRenderer:
             return Markup.escape(procedure)
         return Markup("".join(block(template.new_context(dict(self.globals)))).strip())
 
-    def render(self, procedure: str) -> str:
-        """The standalone HTML form of one procedure."""
+    def render(self, procedure: str, variant: str = "standard") -> str:
+        """The standalone HTML form of one procedure, in a variant (standard, large-print)."""
         name = f"procedures/{procedure}.html.j2"
         try:
             template = self.env.get_template(name)
-            return template.render(self.globals, form=self.form_context(procedure))
+            return template.render(self.globals, form=self.form_context(procedure), variant=variant)
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else self.settings.templates_dir / name
             raise InputError(

@@ -1,0 +1,83 @@
+"""Variants: large print (18 pt body, lines and fields scaled to match)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from consentgen.cli import cli
+
+
+def _body_size(pdf: Path, page: int) -> float:
+    sizes: dict[float, int] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+        key = round(size * scale, 1)
+        sizes[key] = sizes.get(key, 0) + len(text.strip())
+
+    PdfReader(pdf).pages[page].extract_text(visitor_text=visit)
+    return max(sizes, key=lambda k: sizes[k])
+
+
+def _field_height(pdf: Path, name: str) -> float:
+    for page in PdfReader(pdf).pages:
+        for annotation in page.get("/Annots") or []:
+            widget = annotation.get_object()
+            if widget.get("/T") == name:
+                rect = [float(v) for v in widget["/Rect"]]
+                return rect[3] - rect[1]
+    raise AssertionError(f"no field {name}")
+
+
+def test_large_print_beside_the_standard_form(project: Path, runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli,
+        [
+            "--project",
+            str(project),
+            "build",
+            "-l",
+            "en",
+            "-l",
+            "ar",
+            "--variant",
+            "standard",
+            "--variant",
+            "large-print",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    build = project / "build"
+    for code in ("en", "ar"):
+        standard = build / code / "kyphoplasty.pdf"
+        large = build / code / "kyphoplasty.large-print.pdf"
+        assert _body_size(standard, 1) >= 12 and _body_size(large, 1) >= 18
+        assert len(PdfReader(large).pages) > len(PdfReader(standard).pages)
+        for field in ("patient_signature", "patient_name"):
+            assert _field_height(large, field) > 1.3 * _field_height(standard, field), field
+        html = (build / code / "kyphoplasty.large-print.html").read_text("utf-8")
+        assert 'class="variant-large-print"' in html
+        assert '<meta name="consentgen:variant" content="large-print">' in html
+    manifest = json.loads((build / "manifest.json").read_text("utf-8"))
+    paths = {a["path"] for a in manifest["artifacts"]}
+    assert {"en/kyphoplasty.large-print.pdf", "ar/kyphoplasty.large-print.html"} <= paths
+    index = (build / "index.html").read_text("utf-8")
+    assert 'href="ar/kyphoplasty.large-print.pdf"' in index and "PDF (large print)" in index
+
+
+def test_settings_make_a_variant_part_of_every_build(project: Path, runner: CliRunner) -> None:
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace(
+            'page_size = "Letter"', 'page_size = "Letter"\nvariants = ["standard", "large-print"]'
+        ),
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["--project", str(project), "build", "-l", "es", "-f", "html"])
+    assert result.exit_code == 0, result.output
+    assert (project / "build" / "es" / "kyphoplasty.large-print.html").is_file()
+    assert (project / "build" / "es" / "kyphoplasty.html").is_file()
