@@ -13,7 +13,24 @@ from consentgen.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-LOCALES = ("en", "es", "zh_Hans", "ar")
+LOCALES = (
+    "en",
+    "es",
+    "zh_Hans",
+    "zh_Hant",
+    "vi",
+    "ko",
+    "tl",
+    "ru",
+    "ar",
+    "fa",
+    "ht",
+    "fr",
+    "pt_BR",
+    "pl",
+    "hi",
+    "ja",
+)
 
 
 @pytest.fixture

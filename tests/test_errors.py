@@ -59,7 +59,7 @@ def test_unknown_procedure(built_project: Path, runner: CliRunner) -> None:
 
 def test_unknown_locale(built_project: Path, runner: CliRunner) -> None:
     assert "unknown locale 'xx_QQ'" in _build_fails(built_project, runner, "-l", "xx_QQ")
-    assert "locale 'fr' is not in locales" in _build_fails(built_project, runner, "-l", "fr")
+    assert "locale 'de' is not in locales" in _build_fails(built_project, runner, "-l", "de")
 
 
 def test_catalog_that_does_not_parse(built_project: Path, runner: CliRunner) -> None:
