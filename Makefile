@@ -51,9 +51,12 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The picture at the top of the README: page 1 of the English kyphoplasty form.
+# The pictures at the top of the README: page 1 of the English, Arabic and Traditional
+# Chinese kyphoplasty forms.
 readme-image: build
-	pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/en/kyphoplasty.pdf docs/kyphoplasty-en-page1
+	for locale in en ar zh_Hant; do \
+		pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/$$locale/kyphoplasty.pdf docs/kyphoplasty-$$locale-page1; \
+	done
 
 clean:
 	rm -rf build
