@@ -170,6 +170,23 @@ def check_command(root: Path, locales: tuple[str, ...], as_json: bool) -> None:
         raise SystemExit(1)
 
 
+@cli.command("new")
+@click.argument("procedure")
+@click.pass_obj
+def new_command(root: Path, procedure: str) -> None:
+    """Scaffold a new procedure template (every section, TODO text)."""
+    from consentgen.scaffold import new_procedure
+
+    settings = load_settings(root)
+    path = new_procedure(settings, procedure)
+    click.echo(f"wrote {display_path(path, root)}")
+    click.echo(
+        f"next: add [tool.consentgen.procedures.{procedure}] (form_id, version, "
+        f"revision_date) to {settings.source.name}, write the text, then "
+        "`consentgen extract` and `consentgen update`"
+    )
+
+
 @cli.command("review")
 @click.argument("locale")
 @click.option("--by", "reviewer", required=True, help="The qualified reviewer's name.")

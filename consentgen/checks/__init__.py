@@ -41,6 +41,6 @@ Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]
 
 def registered() -> list[tuple[str, Check]]:
     """Every check, in the order they run."""
-    from consentgen.checks import glyphs, translation
+    from consentgen.checks import glyphs, todo, translation
 
-    return [("translation", translation.check), ("glyphs", glyphs.check)]
+    return [("todo", todo.check), ("translation", translation.check), ("glyphs", glyphs.check)]

@@ -1,0 +1,29 @@
+"""Unwritten procedures: a TODO placeholder left in a procedure template."""
+
+from __future__ import annotations
+
+from consentgen.checks import LocaleUnderCheck, Problem
+from consentgen.config import Settings
+from consentgen.errors import display_path
+from consentgen.procedures import discover, procedure_template
+
+
+def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
+    """Every TODO line of every procedure template (reported once, with the source locale)."""
+    if not subject.locale.is_source:
+        return []
+    problems = []
+    for procedure in discover(settings):
+        path = procedure_template(settings, procedure)
+        shown = display_path(path, settings.root)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "TODO" in line:
+                problems.append(
+                    Problem(
+                        f"{shown}:{number}",
+                        subject.locale.code,
+                        "todo",
+                        "placeholder text (TODO) not yet written",
+                    )
+                )
+    return problems

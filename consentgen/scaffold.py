@@ -1,0 +1,116 @@
+"""`consentgen new PROCEDURE`: a procedure template with every section of a consent form.
+
+Every sentence is a TODO placeholder inside a translatable block, so `consentgen check` reports
+the template until each one is written, and `consentgen extract` finds the final text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from consentgen.config import Settings
+from consentgen.errors import ConsentgenError, display_path
+from consentgen.output import atomic_write
+from consentgen.procedures import procedure_template
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+
+_ITEM = """    <li data-{kind}="{ident}">
+      <h3>{{% trans trimmed %}}TODO: {label} name{{% endtrans %}}</h3>
+      <p>{{% trans trimmed %}}TODO: {label} explained in plain words.{{% endtrans %}}</p>
+    </li>
+"""
+
+
+def _section(ident: str, heading: str, body: str) -> str:
+    return (
+        f'<section class="section" id="{ident}">\n'
+        f"  <h2>{{% trans trimmed %}}{heading}{{% endtrans %}}</h2>\n{body}</section>\n\n"
+    )
+
+
+def _paragraph(text: str) -> str:
+    return f"  <p>{{% trans trimmed %}}TODO: {text}{{% endtrans %}}</p>\n"
+
+
+def _list(kind: str, tag: str, items: list[tuple[str, str]]) -> str:
+    lines = [f'  <{tag} class="{"steps" if tag == "ol" else "items"}">\n']
+    lines += [_ITEM.format(kind=kind, ident=ident, label=label) for ident, label in items]
+    lines.append(f"  </{tag}>\n")
+    return "".join(lines)
+
+
+def scaffold_text(name: str) -> str:
+    """The template of a new procedure: the sections of the kyphoplasty form, all TODO."""
+    title = name.replace("-", " ")
+    body = "".join(
+        [
+            _section(
+                "about",
+                "About this procedure",
+                _paragraph("what the condition is and what the procedure does."),
+            ),
+            _section(
+                "anesthesia", "Anesthesia", _paragraph("which anesthesia or sedation is used.")
+            ),
+            _section(
+                "steps",
+                "What happens during the procedure",
+                _list(
+                    "step", "ol", [("1", "first step"), ("2", "second step"), ("3", "third step")]
+                ),
+            ),
+            _section(
+                "benefits",
+                "Possible benefits",
+                _paragraph("what the procedure may do, without promising it.")
+                + _list("benefit", "ul", [("todo-benefit", "benefit")]),
+            ),
+            _section(
+                "risks",
+                "Risks",
+                _paragraph("the material risks, each with how often it happens.")
+                + _list("risk", "ul", [("todo-risk", "risk")]),
+            ),
+            _section(
+                "alternatives",
+                "Other choices",
+                _paragraph("the other choices, including no treatment.")
+                + _list("alternative", "ul", [("todo-alternative", "alternative")]),
+            ),
+            _section(
+                "no-treatment",
+                "If you do not have the procedure",
+                _paragraph("what may happen without it."),
+            ),
+            _section(
+                "before-after",
+                "Before and after the procedure",
+                _paragraph("how to prepare, and what to expect after."),
+            ),
+        ]
+    )
+    return (
+        f"{{#- {title}: written by the forms team; every TODO must be replaced before release,\n"
+        f"    and text a clinician has not approved marked with a CLINICAL REVIEW translator\n"
+        f"    comment. -#}}\n"
+        '{% extends "layout.html.j2" %}\n\n'
+        f"{{% block procedure_name %}}{{% trans trimmed %}}TODO: {title}{{% endtrans %}}"
+        "{% endblock %}\n\n"
+        "{% block procedure_body %}\n" + body + "{% endblock %}\n"
+    )
+
+
+def new_procedure(settings: Settings, name: str) -> Path:
+    """Write the scaffold of a new procedure; refuses a bad or existing name."""
+    if not _NAME.match(name):
+        raise ConsentgenError(
+            f"new: {name!r} is not a procedure name (lowercase letters, digits, "
+            "'-'; starting with a letter)"
+        )
+    path = procedure_template(settings, name)
+    if path.exists():
+        raise ConsentgenError(f"{display_path(path, settings.root)}: already exists")
+    atomic_write(path, scaffold_text(name).encode("utf-8"))
+    return path
