@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+from formparse import read_form
 
 from consentgen.cli import cli
-from formparse import read_form
 
 
 def test_new_procedure_has_every_section_and_check_reports_it(
