@@ -15,6 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from consentgen import __version__
+from consentgen.bilingual import compose
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.checks import LocaleUnderCheck, Problem, registered
 from consentgen.config import Settings
@@ -28,7 +29,7 @@ from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
 
 FORMATS = ("html", "pdf")
-VARIANTS = ("standard", "large-print")
+VARIANTS = ("standard", "large-print", "bilingual")
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,8 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     ]
     renderers: dict[str, FormRenderer] = {}
     for code, procedure, variant in jobs:
+        if variant == "bilingual" and code == settings.default_locale:
+            continue  # the source language paired with itself is the standard form
         if code not in renderers:
             renderers[code] = FormRenderer(settings, locales[code], source, catalogs[code])
         renderer = renderers[code]
@@ -226,7 +229,12 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         ):
             report.skipped += wanted.values()
             continue
-        html = renderer.render(procedure, variant)
+        if variant == "bilingual":
+            html = compose(
+                renderer.render(procedure), source_renderer.render(procedure), locales[code], source
+            )
+        else:
+            html = renderer.render(procedure, variant)
         form = renderer.form_context(procedure)
         for fmt in formats:
             if fmt == "html":

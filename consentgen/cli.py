@@ -54,7 +54,7 @@ def cli(ctx: click.Context, project: Path) -> None:
     "--variant",
     "variants",
     multiple=True,
-    type=click.Choice(["standard", "large-print"]),
+    type=click.Choice(["standard", "large-print", "bilingual"]),
     help="Only this variant (repeatable; default: the configured ones).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")

@@ -13,7 +13,7 @@ from consentgen.errors import ConsentgenError, InputError, InputErrors
 
 PAGE_SIZES = {"Letter": "letter", "A4": "A4"}
 PDF_FIELDS = ("all", "signatures", "none")
-VARIANTS = ("standard", "large-print")
+VARIANTS = ("standard", "large-print", "bilingual")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
 _TOML_LINE = re.compile(r"at line (\d+)")
 

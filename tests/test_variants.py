@@ -81,3 +81,58 @@ def test_settings_make_a_variant_part_of_every_build(project: Path, runner: CliR
     assert result.exit_code == 0, result.output
     assert (project / "build" / "es" / "kyphoplasty.large-print.html").is_file()
     assert (project / "build" / "es" / "kyphoplasty.html").is_file()
+
+
+def test_bilingual_pairs_each_section_with_the_source(project: Path, runner: CliRunner) -> None:
+    import re
+
+    from formparse import read_form
+
+    result = runner.invoke(
+        cli,
+        [
+            "--project",
+            str(project),
+            "build",
+            "-l",
+            "en",
+            "-l",
+            "es",
+            "-l",
+            "ar",
+            "--variant",
+            "standard",
+            "--variant",
+            "bilingual",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    build = project / "build"
+    assert not (build / "en" / "kyphoplasty.bilingual.pdf").exists()
+    english = read_form((build / "en" / "kyphoplasty.html").read_text("utf-8"))
+    standard_es = read_form((build / "es" / "kyphoplasty.html").read_text("utf-8"))
+    for code, layout in (("es", "side-by-side"), ("ar", "stacked")):
+        html = (build / code / "kyphoplasty.bilingual.html").read_text("utf-8")
+        form = read_form(html)
+        assert f'class="bilingual-pair {layout}"' in html
+        assert form.html_attrs["dir"] == ("rtl" if code == "ar" else "ltr")
+        # Every id of the markup contract once, in the patient's language ...
+        assert set(form.items["data-risk"]) == set(english.items["data-risk"])
+        # ... and the source language's text beside it, marked as the source copy.
+        for ident in english.items["data-risk"]:
+            assert f'data-source-risk="{ident}"' in html
+        for section in ("about", "risks", "alternatives", "consent"):
+            assert f'data-section="{section}"' in html
+        assert 'data-section="signatures"' not in html  # signed once, in the patient's language
+        assert len(re.findall(r'id="patient_signature-line"', html)) == 1
+        text = " ".join(
+            p.extract_text() for p in PdfReader(build / code / "kyphoplasty.bilingual.pdf").pages
+        )
+        assert "Bone cement leaking out of the bone" in text
+        fields = PdfReader(build / code / "kyphoplasty.bilingual.pdf").get_fields() or {}
+        assert "patient_signature" in fields and "source-patient_signature" not in fields
+    assert standard_es.items["data-risk"]["infection"] in " ".join(
+        read_form((build / "es" / "kyphoplasty.bilingual.html").read_text("utf-8"))
+        .items["data-risk"]
+        .values()
+    )
