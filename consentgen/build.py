@@ -18,6 +18,7 @@ from consentgen import __version__
 from consentgen.bilingual import compose
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.checks import LocaleUnderCheck, Problem, registered
+from consentgen.checks.readability import reading_scores
 from consentgen.config import Settings
 from consentgen.errors import ConsentgenError, InputError, QualityGateFailed, display_path
 from consentgen.fonts import require_fonts
@@ -145,23 +146,35 @@ def inputs_sha256(
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def run_checks(settings: Settings, codes: list[str] | None = None) -> list[Problem]:
-    """Every registered check on every requested locale (all configured ones by default)."""
+def run_checks(
+    settings: Settings,
+    codes: list[str] | None = None,
+    scores: list[dict[str, object]] | None = None,
+) -> list[Problem]:
+    """Every registered check on every requested locale (all configured ones by default).
+
+    scores, if given, receives a reading score per procedure and locale (or "unscored").
+    """
     chosen = select_locales(settings, tuple(codes or ()))
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    procedures = [p for p in discover(settings) if p in settings.procedures]
+    source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
+    source_forms = {p: source_renderer.render(p) for p in procedures}
     problems: list[Problem] = []
     for code in chosen:
         locale = form_locale(code, settings.default_locale, settings.fonts)
-        catalog = _load_catalog(settings, code)
+        catalog = _load_catalog(settings, code, strict=False)
         renderer = FormRenderer(settings, locale, source, catalog)
-        forms = {p: renderer.render(p) for p in discover(settings) if p in settings.procedures}
-        subject = LocaleUnderCheck(locale, catalog, forms)
+        forms = {p: renderer.render(p) for p in procedures}
+        subject = LocaleUnderCheck(locale, catalog, forms, source_forms)
         for _name, check in registered():
             problems += check(settings, subject)
+        if scores is not None:
+            scores += reading_scores(subject)
     return problems
 
 
-def _load_catalog(settings: Settings, code: str) -> LocaleCatalog:
+def _load_catalog(settings: Settings, code: str, strict: bool = True) -> LocaleCatalog:
     if code == settings.default_locale:
         return source_catalog(code)
     path = po_path(settings.root, code)
@@ -170,7 +183,7 @@ def _load_catalog(settings: Settings, code: str) -> LocaleCatalog:
             display_path(path, settings.root),
             f"no catalog for locale {code} (create it with `consentgen update -l {code}`)",
         )
-    return load_catalog(settings.root, code)
+    return load_catalog(settings.root, code, strict=strict)
 
 
 def build(settings: Settings, request: BuildRequest, log: object = print) -> BuildReport:
@@ -183,13 +196,15 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     manifest_path = out_dir / "manifest.json"
     previous = read_manifest(manifest_path)
 
+    # A release runs the checks first: each fault is named, and nothing is built (exit 1).
+    if request.release and (problems := run_checks(settings, codes)):
+        raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
+
     # Read and check every input first: a bad catalog stops the build before anything is written.
     shared = _shared_inputs(settings)
     locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     catalogs = {code: _load_catalog(settings, code) for code in codes}
     fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
-    if request.release and (problems := run_checks(settings, codes)):
-        raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
 
     # Render every form in memory.
     pending: dict[str, tuple[bytes, Artifact]] = {}

@@ -186,7 +186,8 @@ def update_catalogs(root: Path, locales: list[str]) -> list[tuple[Path, str]]:
             catalog.revision_date = _now()
             catalog.fuzzy = False
             action = "created"
-        if write_if_changed(path, _po_bytes(catalog)):
+        # Obsolete entries go: fuzzy matching has already reused what they could offer.
+        if write_if_changed(path, _po_bytes(catalog, ignore_obsolete=True)):
             results.append((path, action))
         else:
             results.append((path, "unchanged"))
@@ -263,6 +264,9 @@ class LocaleCatalog:
     lines: dict[str, int] = field(default_factory=dict)
     translated_ids: frozenset[str] = frozenset()
     review: ReviewState = ReviewState(True)  # the source language has no translation to review
+    # Entries a lenient load left out, as (msgstr line, problem); and the parsed catalog.
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    catalog: Catalog | None = None
     # Messages a render asked for that this catalog does not translate: the form shows them
     # in the source language, which the build reports.
     untranslated_used: set[str] = field(default_factory=set)
@@ -301,8 +305,12 @@ def source_catalog(locale: str) -> LocaleCatalog:
     return LocaleCatalog(locale, None, NullTranslations(), hashlib.sha256(b"").hexdigest())
 
 
-def load_catalog(root: Path, locale: str) -> LocaleCatalog:
-    """Parse, check and compile one locale's catalog."""
+def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
+    """Parse, check and compile one locale's catalog.
+
+    strict: a translation with bad placeholders stops everything (a build). Otherwise (`check`)
+    each such entry is recorded in `problems` and left out, so the form shows its source text.
+    """
     path = po_path(root, locale)
     shown = display_path(path, root)
     catalog = read_catalog(path, root, locale)
@@ -310,6 +318,7 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
     lines: dict[str, int] = {}
     total = translated = fuzzy = 0
     translated_ids: set[str] = set()
+    problems: list[tuple[int, str]] = []
     for message in catalog:
         if not message.id:
             continue
@@ -324,7 +333,13 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
             translated_ids.add(msgid)
         if message.string and not message.fuzzy:
             for problem in placeholder_problems(message):
-                raise InputError(shown, problem, lines[msgid])
+                if strict:
+                    raise InputError(shown, problem, lines[msgid])
+                problems.append((lines[msgid], problem))
+            if any(line == lines[msgid] for line, _ in problems):
+                message.string = ("", "") if isinstance(message.string, tuple) else ""
+                translated -= 1
+                translated_ids.discard(msgid)
     try:
         buf = io.BytesIO()
         write_mo(buf, catalog, use_fuzzy=False)
@@ -348,6 +363,8 @@ def load_catalog(root: Path, locale: str) -> LocaleCatalog:
         total=total,
         translated=translated,
         translated_ids=frozenset(translated_ids),
+        problems=problems,
+        catalog=catalog,
         fuzzy=fuzzy,
         lines=lines,
     )

@@ -153,15 +153,15 @@ def check_command(root: Path, locales: tuple[str, ...], as_json: bool) -> None:
 
     from consentgen.build import run_checks
 
-    problems = run_checks(load_settings(root), list(locales))
+    scores: list[dict[str, object]] = []
+    problems = run_checks(load_settings(root), list(locales), scores)
     if as_json:
-        click.echo(
-            json.dumps(
-                {"ok": not problems, "problems": [p.as_dict() for p in problems]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        report = {
+            "ok": not problems,
+            "problems": [p.as_dict() for p in problems],
+            "readability": scores,
+        }
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         for problem in problems:
             click.echo(problem.line())

@@ -39,6 +39,7 @@ class Settings:
     page_size: str = "Letter"
     pdf_fields: str = "all"
     variants: tuple[str, ...] = ("standard",)
+    max_grade: float = 8
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -124,6 +125,7 @@ def load_settings(root: Path) -> Settings:
         "fonts",
         "pdf_fields",
         "variants",
+        "max_grade",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -155,6 +157,11 @@ def load_settings(root: Path) -> Settings:
     if not isinstance(variants, list) or not variants or any(v not in VARIANTS for v in variants):
         problem("variants", f"variants must be a list of {', '.join(VARIANTS)}, not {variants!r}")
         variants = ["standard"]
+
+    max_grade = table.get("max_grade", 8)
+    if isinstance(max_grade, bool) or not isinstance(max_grade, int | float) or max_grade <= 0:
+        problem("max_grade", f"max_grade must be a positive number, not {max_grade!r}")
+        max_grade = 8
 
     default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
     locales = table.get("locales", [default_locale])
@@ -221,6 +228,7 @@ def load_settings(root: Path) -> Settings:
         page_size=page_size,
         pdf_fields=pdf_fields,
         variants=tuple(dict.fromkeys(variants)),
+        max_grade=float(max_grade),
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

@@ -34,6 +34,7 @@ class LocaleUnderCheck:
     locale: FormLocale
     catalog: LocaleCatalog
     forms: dict[str, str]  # procedure -> rendered HTML
+    source_forms: dict[str, str]  # the same procedures in the source language
 
 
 Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]
@@ -41,6 +42,28 @@ Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]
 
 def registered() -> list[tuple[str, Check]]:
     """Every check, in the order they run."""
-    from consentgen.checks import glyphs, todo, translation
+    from consentgen.checks import (
+        elements,
+        freshness,
+        glyphs,
+        health,
+        markup,
+        parity,
+        placeholders,
+        readability,
+        todo,
+        translation,
+    )
 
-    return [("todo", todo.check), ("translation", translation.check), ("glyphs", glyphs.check)]
+    return [
+        ("health", health.check),
+        ("freshness", freshness.check),
+        ("translation", translation.check),
+        ("placeholders", placeholders.check),
+        ("markup", markup.check),
+        ("parity", parity.check),
+        ("elements", elements.check),
+        ("readability", readability.check),
+        ("glyphs", glyphs.check),
+        ("todo", todo.check),
+    ]

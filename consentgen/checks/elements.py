@@ -1,0 +1,57 @@
+"""Form elements, on the rendered forms: what CMS 42 CFR 482.13/482.24/482.51 requires."""
+
+from __future__ import annotations
+
+from consentgen.checks import LocaleUnderCheck, Problem
+from consentgen.config import Settings
+from consentgen.errors import display_path
+from consentgen.procedures import procedure_template
+
+# What must be on every form, and the markup that carries it.
+REQUIRED = {
+    "the procedure's name": "<h1>",
+    "the practitioner line": 'data-field="practitioner"',
+    "the statement of what was explained": 'id="consent"',
+    "the listed risks": "data-risk=",
+    "the patient's signature": 'data-field="patient_signature"',
+    "the patient's signature date": 'data-field="patient_date"',
+    "the patient's signature time": 'data-field="patient_time"',
+    "the provider's signature": 'data-field="provider_signature"',
+    "the provider's signature date": 'data-field="provider_date"',
+    "the provider's signature time": 'data-field="provider_time"',
+}
+
+
+def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
+    """A CMS element missing from a rendered form."""
+    problems = []
+    for procedure, form in subject.forms.items():
+        where = display_path(procedure_template(settings, procedure), settings.root)
+        wanted = dict(REQUIRED)
+        if settings.institution_name not in form:
+            problems.append(
+                Problem(
+                    where,
+                    subject.locale.code,
+                    "elements",
+                    f"{procedure}: the hospital's name is missing",
+                )
+            )
+        if "<h1></h1>" in form:
+            wanted.pop("the procedure's name")
+            problems.append(
+                Problem(
+                    where,
+                    subject.locale.code,
+                    "elements",
+                    f"{procedure}: the procedure's name is empty",
+                )
+            )
+        for element, marker in wanted.items():
+            if marker not in form:
+                problems.append(
+                    Problem(
+                        where, subject.locale.code, "elements", f"{procedure}: {element} is missing"
+                    )
+                )
+    return problems

@@ -1,0 +1,101 @@
+"""Catalog health: one entry per msgid, and a Plural-Forms header that is valid for the language.
+(A catalog that does not parse, or is not UTF-8, stops `check` with exit 2 before this runs.)"""
+
+from __future__ import annotations
+
+import gettext
+import re
+
+from babel.messages.plurals import get_plural
+
+from consentgen.checks import LocaleUnderCheck, Problem
+from consentgen.config import Settings
+from consentgen.errors import display_path
+
+_PLURAL = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
+
+
+def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
+    """(line, context, msgid) of every live entry, as written (escapes kept)."""
+    found = []
+    context = ""
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("msgctxt "):
+            context = line[8:]
+        elif line.startswith("msgid "):
+            start, text = index + 1, line[6:]
+            while index + 1 < len(lines) and lines[index + 1].startswith('"'):
+                index += 1
+                text += lines[index]
+            found.append((start, context, text))
+            context = ""
+        index += 1
+    return found
+
+
+def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
+    """Duplicate msgids, and a missing, malformed or wrong Plural-Forms header."""
+    catalog = subject.catalog
+    if catalog.path is None:
+        return []
+    shown = display_path(catalog.path, settings.root)
+    code = subject.locale.code
+    lines = catalog.path.read_text(encoding="utf-8").splitlines()
+    problems = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, context, msgid in _entries(lines):
+        if msgid == '""' and line < 5:
+            continue  # the header
+        if (context, msgid) in seen:
+            problems.append(
+                Problem(
+                    f"{shown}:{line}",
+                    code,
+                    "health",
+                    f"duplicate msgid (first at line {seen[context, msgid]})",
+                )
+            )
+        else:
+            seen[context, msgid] = line
+    header = next(
+        ((n, text) for n, text in enumerate(lines, 1) if text.startswith('"Plural-Forms:')), None
+    )
+    if header is None:
+        problems.append(Problem(shown, code, "health", "no Plural-Forms header"))
+        return problems
+    number, text = header
+    value = text[len('"Plural-Forms:') :].strip().removesuffix('"').removesuffix("\\n").strip()
+    while number < len(lines) and lines[number].startswith('"') and not text.endswith('\\n"'):
+        text = lines[number]
+        value += text.strip('"').removesuffix("\\n")
+        number += 1
+    match = _PLURAL.match(value)
+    expected = get_plural(code).num_plurals
+    if not match:
+        problems.append(
+            Problem(f"{shown}:{header[0]}", code, "health", f"Plural-Forms is not valid: {value!r}")
+        )
+        return problems
+    try:
+        gettext.c2py(match.group(2))
+    except (ValueError, SyntaxError):
+        problems.append(
+            Problem(
+                f"{shown}:{header[0]}",
+                code,
+                "health",
+                f"Plural-Forms expression is not valid: {match.group(2)!r}",
+            )
+        )
+    if int(match.group(1)) != expected:
+        problems.append(
+            Problem(
+                f"{shown}:{header[0]}",
+                code,
+                "health",
+                f"Plural-Forms says nplurals={match.group(1)}; {code} has {expected}",
+            )
+        )
+    return problems

@@ -1,0 +1,43 @@
+"""Placeholders: each translation keeps exactly its msgid's %(name)s placeholders, no stray %,
+and no {...} replacement fields (which would reach Python formatting elsewhere)."""
+
+from __future__ import annotations
+
+import re
+
+from consentgen.checks import LocaleUnderCheck, Problem
+from consentgen.config import Settings
+from consentgen.errors import display_path
+
+_FIELD = re.compile(r"\{[^{}\s]*\}")
+
+
+def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
+    """Placeholder faults, from the lenient load, plus replacement fields."""
+    catalog = subject.catalog
+    if catalog.path is None or catalog.catalog is None:
+        return []
+    shown = display_path(catalog.path, settings.root)
+    code = subject.locale.code
+    problems = [
+        Problem(f"{shown}:{line}", code, "placeholders", message)
+        for line, message in catalog.problems
+    ]
+    for message in catalog.catalog:
+        if not message.id or not message.string:
+            continue
+        ids = " ".join(message.id) if isinstance(message.id, tuple | list) else message.id
+        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        for text in strings:
+            extra = sorted(set(_FIELD.findall(text or "")) - set(_FIELD.findall(ids)))
+            if extra:
+                msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+                problems.append(
+                    Problem(
+                        f"{shown}:{catalog.lines.get(msgid, 0)}",
+                        code,
+                        "placeholders",
+                        f"msgstr has replacement field {extra[0]} the msgid lacks",
+                    )
+                )
+    return problems

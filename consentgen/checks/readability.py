@@ -1,0 +1,89 @@
+"""Readability: a reading grade per procedure and locale, where a well-kept library has a
+formula for the language (textstat); the source language is held to `max_grade`."""
+
+from __future__ import annotations
+
+import re
+
+import textstat
+
+from consentgen.checks import LocaleUnderCheck, Problem
+from consentgen.config import Settings
+from consentgen.coverage import html_text
+from consentgen.errors import display_path
+from consentgen.procedures import procedure_template
+
+# textstat's formulas by language: a grade for English, reading ease where that is the
+# accepted measure (Fernández Huerta for Spanish; Flesch with the language's constants).
+FORMULAS = {
+    "en": ("Flesch-Kincaid grade", "flesch_kincaid_grade"),
+    "es": ("Fernández Huerta reading ease", "fernandez_huerta"),
+    "fr": ("Flesch reading ease (fr)", "flesch_reading_ease"),
+    "ru": ("Flesch reading ease (ru)", "flesch_reading_ease"),
+}
+_SENTENCE = re.compile(r"(?<=[.!?:])\s+")
+
+
+def patient_text(form: str) -> str:
+    """The text a patient reads about the procedure: from the title to the consent statement."""
+    start = form.find("<h1>")
+    end = form.find('id="your-rights"')
+    return " ".join(html_text(form[start : end if end > 0 else None]).split())
+
+
+def score(text: str, language: str) -> tuple[str, float] | None:
+    """(formula, value) for a language textstat has a formula for, else None (unscored)."""
+    if language not in FORMULAS:
+        return None
+    name, function = FORMULAS[language]
+    textstat.set_lang(language)
+    try:
+        return name, float(getattr(textstat, function)(text))
+    finally:
+        textstat.set_lang("en")
+
+
+def hardest(text: str, count: int = 3) -> list[str]:
+    """The sentences with the highest grade."""
+    sentences = [s for s in _SENTENCE.split(text) if len(s.split()) > 3]
+    return sorted(sentences, key=textstat.flesch_kincaid_grade, reverse=True)[:count]
+
+
+def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
+    """The source language's forms above max_grade, with their three hardest sentences."""
+    if not subject.locale.is_source or subject.locale.code.split("_")[0] != "en":
+        return []
+    problems = []
+    for procedure, form in subject.forms.items():
+        text = patient_text(form)
+        grade = textstat.flesch_kincaid_grade(text)
+        if grade > settings.max_grade:
+            worst = " | ".join(hardest(text))
+            where = display_path(procedure_template(settings, procedure), settings.root)
+            problems.append(
+                Problem(
+                    where,
+                    subject.locale.code,
+                    "readability",
+                    f"{procedure}: reading grade {grade:.1f} is above "
+                    f"{settings.max_grade}; hardest sentences: {worst}",
+                )
+            )
+    return problems
+
+
+def reading_scores(subject: LocaleUnderCheck) -> list[dict[str, object]]:
+    """A reading score per procedure in this locale; "unscored" where no formula exists."""
+    language = subject.locale.code.split("_")[0]
+    results: list[dict[str, object]] = []
+    for procedure, form in subject.forms.items():
+        found = score(patient_text(form), language)
+        results.append(
+            {
+                "procedure": procedure,
+                "locale": subject.locale.code,
+                "formula": found[0] if found else None,
+                "score": round(found[1], 1) if found else None,
+            }
+        )
+    return results

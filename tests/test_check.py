@@ -1,0 +1,208 @@
+"""`consentgen check`: a fixture project with one broken locale per fault (as Babel keeps a
+fi_BUGGY locale), each reported with its file:line; the clean project passes but for drafts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+from conftest import REPO, copy_project
+
+from consentgen.cli import cli
+
+SCHEMA = json.loads((REPO / "schemas" / "check-report.schema.json").read_text("utf-8"))
+
+
+def _line_of(po: Path, text: str) -> int:
+    """The line number of the msgstr that follows the given msgid line."""
+    lines = po.read_text("utf-8").splitlines()
+    return lines.index(text) + 2
+
+
+def _set(catalog, msgid: str, msgstr: str) -> None:  # type: ignore[no-untyped-def]
+    catalog[msgid].string = msgstr
+
+
+def _both_in_english(catalog) -> None:  # type: ignore[no-untyped-def]
+    for message in catalog:
+        if message.id in ("Infection",) or (message.id or "").startswith("Infection is uncommon"):
+            message.string = message.id
+
+
+# locale -> (how to break its copy of the Spanish catalog, check, message start, msgid line or None)
+FAULTS: dict[str, tuple[Callable[..., None], str, str, str | None]] = {
+    "de": (
+        lambda c: _set(c, "Form %(form_id)s", "Formular"),
+        "placeholders",
+        "msgstr drops placeholder %(form_id)s",
+        'msgid "Form %(form_id)s"',
+    ),
+    "it": (
+        lambda c: _set(c, "Yes", "<b>Sì</b>"),
+        "markup",
+        "msgstr brings tag '<b>' that the msgid lacks",
+        'msgid "Yes"',
+    ),
+    "nl": (
+        lambda c: _set(c, "No", "Nee (zie https://example.org/nee)"),
+        "markup",
+        "msgstr brings URL",
+        'msgid "No"',
+    ),
+    "sv": (
+        lambda c: _set(c, "Signature", "Firma {0.__class__}"),
+        "placeholders",
+        "msgstr has replacement field {0.__class__}",
+        'msgid "Signature"',
+    ),
+    "da": (
+        _both_in_english,
+        "parity",
+        "kyphoplasty: data-risk=infection is still in the source language",
+        None,
+    ),
+    "nb": (
+        lambda c: c.delete("Witness"),
+        "freshness",
+        "1 messages of messages.pot are missing",
+        None,
+    ),
+    "ca": (lambda c: c["Yes"].flags.add("fuzzy"), "translation", "1 fuzzy entries", None),
+    "eu": (lambda c: _set(c, "Time", ""), "translation", "1 of 124 messages untranslated", None),
+}
+
+
+def _fix_plural_header(po: Path, code: str) -> None:
+    """A copy of another language's catalog gets this language's Plural-Forms header."""
+    import re
+
+    from babel.messages.plurals import get_plural
+
+    text = po.read_text("utf-8")
+    text = re.sub(
+        r'"Plural-Forms: [^\n]*(\n"[^\n]*)*?\\n"\n',
+        f'"Plural-Forms: {get_plural(code).plural_forms}\\n"\n',
+        text,
+        count=1,
+    )
+    po.write_text(text, "utf-8")
+
+
+@pytest.fixture(scope="module")
+def buggy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project with one broken locale per fault, plus a duplicate and a bad
+    Plural-Forms header written by hand."""
+    root = copy_project(REPO, tmp_path_factory.mktemp("buggy") / "project")
+    source = root / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    for code, (breaker, _check, _message, _line) in FAULTS.items():
+        with source.open("rb") as handle:
+            catalog = read_po(handle, locale=code)
+        breaker(catalog)
+        target = root / "locales" / code / "LC_MESSAGES" / "messages.po"
+        target.parent.mkdir(parents=True)
+        with target.open("wb") as handle:
+            write_po(handle, catalog, width=100)
+        _fix_plural_header(target, code)
+    # fi: a duplicated entry; fr_CA: a Plural-Forms header that is wrong for the language.
+    fi = root / "locales" / "fi" / "LC_MESSAGES" / "messages.po"
+    fi.parent.mkdir(parents=True)
+    fi.write_text(
+        source.read_text("utf-8").replace('"Language: es\\n"', '"Language: fi\\n"')
+        + '\nmsgid "Yes"\nmsgstr "Kyllä"\n',
+        "utf-8",
+    )
+    fr_ca = root / "locales" / "fr_CA" / "LC_MESSAGES" / "messages.po"
+    fr_ca.parent.mkdir(parents=True)
+    text = (root / "locales" / "fr" / "LC_MESSAGES" / "messages.po").read_text("utf-8")
+    fr_ca.write_text(text.replace("nplurals=3;", "nplurals=4;"), "utf-8")
+    settings = root / "pyproject.toml"
+    codes = ", ".join(f'"{c}"' for c in [*FAULTS, "fi", "fr_CA"])
+    settings.write_text(
+        settings.read_text("utf-8").replace('"hi", "ja",\n]', f'"hi", "ja", {codes},\n]'), "utf-8"
+    )
+    return root
+
+
+def _report(runner: CliRunner, root: Path, *codes: str) -> dict:  # type: ignore[type-arg]
+    args = ["--project", str(root), "check", "--json"]
+    for code in codes:
+        args += ["-l", code]
+    result = runner.invoke(cli, args)
+    assert result.exit_code in (0, 1), result.output
+    report = json.loads(result.output)
+    jsonschema.validate(report, SCHEMA)
+    assert report["ok"] == (result.exit_code == 0)
+    return report
+
+
+@pytest.mark.parametrize("code", sorted(FAULTS))
+def test_each_fault_is_reported_with_its_file_and_line(
+    buggy: Path, runner: CliRunner, code: str
+) -> None:
+    _breaker, check, message, msgid_line = FAULTS[code]
+    report = _report(runner, buggy, code)
+    found = [
+        p for p in report["problems"] if p["check"] == check and p["message"].startswith(message)
+    ]
+    assert found, report["problems"]
+    po = Path("locales") / code / "LC_MESSAGES" / "messages.po"
+    if msgid_line is not None:
+        assert found[0]["where"] == f"{po}:{_line_of(buggy / po, msgid_line)}"
+    elif check != "parity":
+        assert found[0]["where"] == str(po)
+    # Nothing else is wrong with the locale but being a draft.
+    others = {p["check"] for p in report["problems"]} - {check, "translation"}
+    assert not others, report["problems"]
+    release = runner.invoke(cli, ["--project", str(buggy), "build", "-l", code, "--release"])
+    assert release.exit_code == 1 and message.split(" ")[0] in release.output
+
+
+def test_duplicate_msgid_and_bad_plural_forms(buggy: Path, runner: CliRunner) -> None:
+    report = _report(runner, buggy, "fi", "fr_CA")
+    health = [p for p in report["problems"] if p["check"] == "health"]
+    fi = next(p for p in health if p["locale"] == "fi")
+    lines = (buggy / "locales/fi/LC_MESSAGES/messages.po").read_text("utf-8").splitlines()
+    assert fi["where"] == f"locales/fi/LC_MESSAGES/messages.po:{len(lines) - 1}"
+    assert fi["message"].startswith("duplicate msgid (first at line")
+    fr_ca = next(p for p in health if p["locale"] == "fr_CA")
+    assert fr_ca["message"] == "Plural-Forms says nplurals=4; fr_CA has 3"
+
+
+def test_form_elements_and_readability_on_the_rendered_form(
+    project: Path, runner: CliRunner
+) -> None:
+    signatures = project / "templates" / "partials" / "signatures.html.j2"
+    signatures.write_text(
+        signatures.read_text("utf-8").replace('{{ line(_("Time"), "provider_time") }}', ""), "utf-8"
+    )
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace(
+            'page_size = "Letter"', 'page_size = "Letter"\nmax_grade = 2'
+        ),
+        "utf-8",
+    )
+    report = _report(runner, project, "en")
+    messages = {p["check"]: p for p in report["problems"]}
+    assert (
+        messages["elements"]["message"] == "kyphoplasty: the provider's signature time is missing"
+    )
+    assert (
+        messages["readability"]["message"].startswith("kyphoplasty: reading grade ")
+        and "hardest sentences: " in messages["readability"]["message"]
+    )
+    assert messages["readability"]["where"] == "templates/procedures/kyphoplasty.html.j2"
+
+
+def test_shipped_project_passes_but_for_drafts_and_scores_what_it_can(runner: CliRunner) -> None:
+    report = _report(runner, REPO)
+    assert {p["check"] for p in report["problems"]} == {"translation"}
+    scores = {s["locale"]: s for s in report["readability"]}
+    assert scores["en"]["formula"] == "Flesch-Kincaid grade" and scores["en"]["score"] <= 8
+    assert scores["es"]["formula"].startswith("Fernández Huerta")
+    assert scores["ja"]["formula"] is None and scores["ja"]["score"] is None  # unscored
