@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
 from consentgen import __version__
-from consentgen.bilingual import compose
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.checks import LocaleUnderCheck, Problem, registered
 from consentgen.checks.readability import reading_scores
@@ -28,6 +29,7 @@ from consentgen.manifest import Artifact, manifest_bytes, read_manifest
 from consentgen.output import atomic_write
 from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
+from consentgen.workers import FormJob, FormResult, Workshop, render_in_worker, start_worker
 
 FORMATS = ("html", "pdf")
 VARIANTS = ("standard", "large-print", "bilingual")
@@ -44,6 +46,7 @@ class BuildRequest:
     force: bool = False
     release: bool = False
     variants: tuple[str, ...] = ()
+    jobs: int = 1
 
 
 @dataclass
@@ -209,7 +212,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # Render every form in memory.
     pending: dict[str, tuple[bytes, Artifact]] = {}
     report = BuildReport()
-    pdf_writer = None
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
     variants = list(dict.fromkeys(request.variants)) or list(settings.variants)
     jobs = [
@@ -218,13 +220,11 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for procedure in procedures
         for variant in variants
     ]
-    renderers: dict[str, FormRenderer] = {}
+    # Plan: which forms are not up to date.
+    todo: list[FormJob] = []
     for code, procedure, variant in jobs:
         if variant == "bilingual" and code == settings.default_locale:
             continue  # the source language paired with itself is the standard form
-        if code not in renderers:
-            renderers[code] = FormRenderer(settings, locales[code], source, catalogs[code])
-        renderer = renderers[code]
         digests = {
             fmt: inputs_sha256(
                 settings,
@@ -244,48 +244,24 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         ):
             report.skipped += wanted.values()
             continue
-        if variant == "bilingual":
-            html = compose(
-                renderer.render(procedure), source_renderer.render(procedure), locales[code], source
-            )
-        else:
-            html = renderer.render(procedure, variant)
-        form = renderer.form_context(procedure)
-        for fmt in formats:
-            if fmt == "html":
-                content = html.encode("utf-8")
-            else:
-                if pdf_writer is None:
-                    # WeasyPrint is slow to import; only a build that makes PDFs pays for it.
-                    from consentgen.pdf import PdfWriter
+        todo.append(FormJob(code, procedure, variant, wanted, digests))
 
-                    pdf_writer = PdfWriter(settings.templates_dir, settings.pdf_fields)
-                shown = display_path(procedure_template(settings, procedure), settings.root)
-                content = pdf_writer.write(
-                    html, form, code, locales[code].script, shown, digests[fmt]
-                )
-            pending[wanted[fmt]] = (
-                content,
-                Artifact(
-                    path=wanted[fmt],
-                    procedure=procedure,
-                    locale=code,
-                    format=fmt,
-                    form_id=form.form_id,
-                    form_version=form.version,
-                    translation_status=form.translation_status,
-                    sha256=hashlib.sha256(content).hexdigest(),
-                    bytes=len(content),
-                    inputs_sha256=digests[fmt],
-                ),
-            )
+    # Render: in this process, or in workers that each load the project once.
+    untranslated: dict[str, set[str]] = {code: set() for code in codes}
+    for job, result in zip(todo, _render_all(settings, catalogs, todo, request.jobs), strict=True):
+        if result.error is not None:
+            message, status = result.error
+            raise ConsentgenError(message) if status == 2 else QualityGateFailed(message)
+        untranslated[job.locale] |= result.untranslated
+        for content, artifact in result.files:
+            pending[artifact.path] = (content, artifact)
 
     for code in codes:
         catalog = catalogs[code]
-        if catalog.path is not None and catalog.untranslated_used:
+        if catalog.path is not None and untranslated[code]:
             report.warnings.append(
                 f"{display_path(catalog.path, settings.root)}: {code}: "
-                f"{len(catalog.untranslated_used)} message(s) the forms use are not translated "
+                f"{len(untranslated[code])} message(s) the forms use are not translated "
                 "and show in the source language (run `consentgen extract` and "
                 "`consentgen update`, then translate them)"
             )
@@ -322,6 +298,23 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             atomic_write(target, content)
             report.written.append(name)
     return report
+
+
+def _render_all(
+    settings: Settings, catalogs: dict[str, LocaleCatalog], todo: list[FormJob], jobs: int
+) -> list[FormResult]:
+    """Render every planned form, in order; in worker processes when jobs > 1."""
+    workers = min(jobs, len(todo))
+    if workers <= 1:
+        workshop = Workshop(settings, catalogs)
+        return [workshop.render(job) for job in todo]
+    # Spawned (not forked) workers: the parent may hold a Pango/fontconfig state a fork would
+    # copy half-made. Each worker loads the project once, then renders many forms.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(settings.root,)
+    ) as pool:
+        return list(pool.map(render_in_worker, todo, chunksize=max(1, len(todo) // (4 * workers))))
 
 
 def _intact(out_dir: Path, artifact: Artifact) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import click
@@ -57,6 +59,13 @@ def cli(ctx: click.Context, project: Path) -> None:
     type=click.Choice(["standard", "large-print", "bilingual"]),
     help="Only this variant (repeatable; default: the configured ones).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: the number of CPUs).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
     "--release",
@@ -71,6 +80,7 @@ def build_command(
     formats: tuple[str, ...],
     output: Path | None,
     variants: tuple[str, ...],
+    jobs: int | None,
     force: bool,
     release: bool,
 ) -> None:
@@ -84,13 +94,15 @@ def build_command(
         force,
         release,
         variants,
+        jobs or os.cpu_count() or 1,
     )
+    started = time.monotonic()
     report = build(settings, request, log=click.echo)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
-        f"{len(report.skipped)} up to date"
+        f"{len(report.skipped)} up to date in {time.monotonic() - started:.1f} s"
     )
 
 

@@ -1,0 +1,144 @@
+"""Rendering forms, in this process or in worker processes (`build -j N`).
+
+A worker loads settings, catalogs, Jinja environments and one WeasyPrint font configuration
+once, and reuses them for every form it renders; the parent plans, and writes what comes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from consentgen.bilingual import compose
+from consentgen.catalogs import LocaleCatalog, load_catalog, source_catalog
+from consentgen.config import Settings, load_settings
+from consentgen.errors import ConsentgenError, display_path
+from consentgen.locales import FormLocale, form_locale
+from consentgen.manifest import Artifact
+from consentgen.procedures import procedure_template
+from consentgen.render import FormRenderer
+
+
+@dataclass(frozen=True)
+class FormJob:
+    """One form to render: a procedure, in a locale and variant, in some formats."""
+
+    locale: str
+    procedure: str
+    variant: str
+    paths: dict[str, str]  # format -> output path
+    digests: dict[str, str]  # format -> inputs_sha256
+
+
+@dataclass
+class FormResult:
+    """What rendering one form gave: files and their manifest entries, or an error."""
+
+    files: list[tuple[bytes, Artifact]] = field(default_factory=list)
+    untranslated: set[str] = field(default_factory=set)
+    error: tuple[str, int] | None = None  # (message, exit status): exceptions are not pickled
+
+
+class Workshop:
+    """Everything needed to render forms, loaded once per process."""
+
+    def __init__(self, settings: Settings, catalogs: dict[str, LocaleCatalog] | None = None):
+        self.settings = settings
+        self.source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+        self.catalogs = dict(catalogs or {})
+        self.renderers: dict[str, FormRenderer] = {}
+        self.source_renderer = FormRenderer(
+            settings, self.source, self.source, source_catalog(self.source.code)
+        )
+        self.pdf_writer: object = None
+
+    def locale(self, code: str) -> FormLocale:
+        return form_locale(code, self.settings.default_locale, self.settings.fonts)
+
+    def renderer(self, code: str) -> FormRenderer:
+        if code not in self.renderers:
+            if code not in self.catalogs:
+                self.catalogs[code] = (
+                    source_catalog(code)
+                    if code == self.source.code
+                    else load_catalog(self.settings.root, code)
+                )
+            self.renderers[code] = FormRenderer(
+                self.settings, self.locale(code), self.source, self.catalogs[code]
+            )
+        return self.renderers[code]
+
+    def render(self, job: FormJob) -> FormResult:
+        """Render one form in all its formats; a user's mistake becomes the result's error."""
+        try:
+            return self._render(job)
+        except ConsentgenError as exc:
+            return FormResult(error=(exc.format_message(), exc.exit_code))
+
+    def _render(self, job: FormJob) -> FormResult:
+        renderer = self.renderer(job.locale)
+        locale = self.locale(job.locale)
+        if job.variant == "bilingual":
+            html = compose(
+                renderer.render(job.procedure),
+                self.source_renderer.render(job.procedure),
+                locale,
+                self.source,
+            )
+        else:
+            html = renderer.render(job.procedure, job.variant)
+        form = renderer.form_context(job.procedure)
+        result = FormResult(untranslated=set(self.catalogs[job.locale].untranslated_used))
+        for fmt, path in job.paths.items():
+            if fmt == "html":
+                content = html.encode("utf-8")
+            else:
+                content = self._pdf(html, form, job, locale, fmt)
+            result.files.append(
+                (
+                    content,
+                    Artifact(
+                        path=path,
+                        procedure=job.procedure,
+                        locale=job.locale,
+                        format=fmt,
+                        form_id=form.form_id,
+                        form_version=form.version,
+                        translation_status=form.translation_status,
+                        sha256=hashlib.sha256(content).hexdigest(),
+                        bytes=len(content),
+                        inputs_sha256=job.digests[fmt],
+                    ),
+                )
+            )
+        return result
+
+    def _pdf(self, html: str, form: object, job: FormJob, locale: FormLocale, fmt: str) -> bytes:
+        if self.pdf_writer is None:
+            # WeasyPrint is slow to import; only a build that makes PDFs pays for it. One
+            # writer per process: fonts are loaded once.
+            from consentgen.pdf import PdfWriter
+
+            self.pdf_writer = PdfWriter(self.settings.templates_dir, self.settings.pdf_fields)
+        shown = display_path(procedure_template(self.settings, job.procedure), self.settings.root)
+        content: bytes = self.pdf_writer.write(  # type: ignore[attr-defined]
+            html, form, job.locale, locale.script, shown, job.digests[fmt]
+        )
+        return content
+
+
+# The worker process's workshop, made once by its initializer.
+_WORKSHOP: Workshop | None = None
+
+
+def start_worker(root: Path) -> None:
+    """Initializer of a worker process: load the project once."""
+    global _WORKSHOP
+    _WORKSHOP = Workshop(load_settings(root))
+
+
+def render_in_worker(job: FormJob) -> FormResult:
+    """Render one form in a worker process."""
+    assert _WORKSHOP is not None, "start_worker was not run"
+    return _WORKSHOP.render(job)
