@@ -47,6 +47,7 @@ class BuildRequest:
     release: bool = False
     variants: tuple[str, ...] = ()
     jobs: int = 1
+    shard: tuple[int, int] = (1, 1)  # this runner's slice I of N
 
 
 @dataclass
@@ -219,6 +220,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for code in codes
         for procedure in procedures
         for variant in variants
+        if in_shard(f"{code}/{procedure}/{variant}", request.shard)
     ]
     # Plan: which forms are not up to date.
     todo: list[FormJob] = []
@@ -298,6 +300,12 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             atomic_write(target, content)
             report.written.append(name)
     return report
+
+
+def in_shard(key: str, shard: tuple[int, int]) -> bool:
+    """Whether a form belongs to slice I of N: stable across runs, machines and Pythons."""
+    index, count = shard
+    return int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % count == index - 1
 
 
 def _render_all(

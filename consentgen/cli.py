@@ -66,6 +66,12 @@ def cli(ctx: click.Context, project: Path) -> None:
     default=None,
     help="Worker processes (default: the number of CPUs).",
 )
+@click.option(
+    "--shard",
+    default="1/1",
+    metavar="I/N",
+    help="Build only slice I of N (stable across machines; see manifest merge).",
+)
 @click.option("--force", is_flag=True, help="Rebuild even what is up to date.")
 @click.option(
     "--release",
@@ -81,6 +87,7 @@ def build_command(
     output: Path | None,
     variants: tuple[str, ...],
     jobs: int | None,
+    shard: str,
     force: bool,
     release: bool,
 ) -> None:
@@ -95,6 +102,7 @@ def build_command(
         release,
         variants,
         jobs or os.cpu_count() or 1,
+        _parse_shard(shard),
     )
     started = time.monotonic()
     report = build(settings, request, log=click.echo)
@@ -103,6 +111,55 @@ def build_command(
     click.echo(
         f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
         f"{len(report.skipped)} up to date in {time.monotonic() - started:.1f} s"
+    )
+
+
+def _parse_shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    if not (index.isdigit() and count.isdigit() and 1 <= int(index) <= int(count)):
+        raise ConsentgenError(f"--shard {text!r}: expected I/N with 1 <= I <= N, such as 2/4")
+    return int(index), int(count)
+
+
+@cli.group("manifest")
+def manifest_group() -> None:
+    """Work with build manifests."""
+
+
+@manifest_group.command("merge")
+@click.argument(
+    "manifests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the merged manifest (default: build/manifest.json); "
+    "index.html is written beside it.",
+)
+@click.pass_obj
+def manifest_merge_command(root: Path, manifests: tuple[Path, ...], output: Path | None) -> None:
+    """Combine the manifests of sharded builds (and write the index of all of them)."""
+    from consentgen.index import render_index
+    from consentgen.locales import form_locale
+    from consentgen.manifest import manifest_bytes, merge_manifests
+    from consentgen.output import atomic_write
+    from consentgen.render import FormRenderer
+
+    settings = load_settings(root)
+    artifacts = merge_manifests(list(manifests))
+    target = output or root / "build" / "manifest.json"
+    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    index = render_index(
+        settings,
+        artifacts,
+        FormRenderer(settings, source, source, catalogs.source_catalog(source.code)),
+    )
+    atomic_write(target.with_name("index.html"), index)
+    atomic_write(target, manifest_bytes(artifacts))
+    click.echo(
+        f"merged {len(manifests)} manifests: {len(artifacts)} artifacts in "
+        f"{display_path(target, root)}"
     )
 
 

@@ -41,3 +41,31 @@ def manifest_bytes(artifacts: list[Artifact]) -> bytes:
         "artifacts": [asdict(a) for a in sorted(artifacts, key=lambda a: a.path)],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def merge_manifests(paths: list[Path]) -> list[Artifact]:
+    """The artifacts of several shards' manifests; the same path twice must be the same file."""
+    from consentgen.errors import ConsentgenError
+
+    merged: dict[str, Artifact] = {}
+    generators = set()
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            generators.add(data["generator"])
+            artifacts = [Artifact(**entry) for entry in data["artifacts"]]
+        except FileNotFoundError:
+            raise ConsentgenError(f"{path}: no such manifest") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConsentgenError(f"{path}: not a consentgen manifest ({exc})") from None
+        for artifact in artifacts:
+            earlier = merged.get(artifact.path)
+            if earlier is not None and earlier != artifact:
+                raise ConsentgenError(
+                    f"{path}: {artifact.path} differs from another shard's "
+                    "(built from different inputs?)"
+                )
+            merged[artifact.path] = artifact
+    if len(generators) > 1:
+        raise ConsentgenError(f"manifests come from different versions: {sorted(generators)}")
+    return sorted(merged.values(), key=lambda a: a.path)
