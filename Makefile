@@ -11,7 +11,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools
 
-.PHONY: build test lint system-packages venv readme-image bench-fields clean
+.PHONY: build test lint system-packages venv readme-image bench bench-fields clean
 
 build: venv
 	$(BIN)/consentgen build
@@ -60,6 +60,10 @@ readme-image: build
 
 clean:
 	rm -rf build
+
+# consentgen against the raw libraries on a synthetic project (prints ratios; a few minutes).
+bench: venv
+	$(BIN)/python benchmarks/build.py
 
 # What fillable and signature fields cost, in size and time, per locale (prints ratios).
 bench-fields: venv
