@@ -58,6 +58,7 @@ class BuildReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
 
 
 def select_locales(settings: Settings, requested: tuple[str, ...]) -> list[str]:
@@ -199,6 +200,9 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     manifest_path = out_dir / "manifest.json"
     previous = read_manifest(manifest_path)
+    if out_dir.is_dir():  # what a killed build left half-written is never used: remove it
+        for leftover in out_dir.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
     # A release runs the checks first: each fault is named, and nothing is built (exit 1).
     if request.release and (problems := run_checks(settings, codes)):
@@ -249,11 +253,16 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         todo.append(FormJob(code, procedure, variant, wanted, digests))
 
     # Render: in this process, or in workers that each load the project once.
+    # A form that fails does not lose the others: they are written, and every failure is
+    # reported at the end (each different message once), with a non-zero exit status.
     untranslated: dict[str, set[str]] = {code: set() for code in codes}
+    failures: dict[str, int] = {}
     for job, result in zip(todo, _render_all(settings, catalogs, todo, request.jobs), strict=True):
         if result.error is not None:
             message, status = result.error
-            raise ConsentgenError(message) if status == 2 else QualityGateFailed(message)
+            failures.setdefault(message, status)
+            report.failed += job.paths.values()
+            continue
         untranslated[job.locale] |= result.untranslated
         for content, artifact in result.files:
             pending[artifact.path] = (content, artifact)
@@ -285,7 +294,19 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         "manifest.json": manifest_bytes(list(artifacts.values())),
     }
 
-    # Write: each file whole, then the index, then the manifest.
+    # Write: each file whole, then the index, then the manifest. Before a file is replaced, the
+    # manifest stops vouching for it: a build killed at any moment leaves a manifest whose every
+    # entry matches the file on disk, and the next build redoes what is missing.
+    changing = {
+        path
+        for path, (content, _) in pending.items()
+        if not ((out_dir / path).is_file() and _file_bytes_equal(out_dir / path, content))
+    }
+    if changing and previous:
+        kept = [
+            a for path, a in previous.items() if path not in changing and (out_dir / path).is_file()
+        ]
+        atomic_write(manifest_path, manifest_bytes(kept))
     for path, (content, _) in sorted(pending.items()):
         target = out_dir / path
         if target.is_file() and _file_bytes_equal(target, content):
@@ -294,11 +315,17 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             atomic_write(target, content)
             report.written.append(path)
             log(f"wrote {display_path(target, settings.root)}")  # type: ignore[operator]
-    for name, content in finishing.items():
+    for name, content in finishing.items() if pending or not failures else ():
         target = out_dir / name
         if not (target.is_file() and _file_bytes_equal(target, content)):
             atomic_write(target, content)
             report.written.append(name)
+    if failures:
+        lines = sorted(failures)
+        if len(lines) > 1:
+            lines.append(f"{len(report.failed)} files failed; everything else was written")
+        message = "\n".join(lines)
+        raise ConsentgenError(message) if 2 in failures.values() else QualityGateFailed(message)
     return report
 
 

@@ -147,11 +147,14 @@ class FormRenderer:
 
     def title(self, procedure: str) -> Markup:
         """A procedure's name in this locale, as its form's heading gives it (escaped HTML)."""
-        template = self.env.get_template(f"procedures/{procedure}.html.j2")
-        block = template.blocks.get("procedure_name")
-        if block is None:
-            return Markup.escape(procedure)
-        return Markup("".join(block(template.new_context(dict(self.globals)))).strip())
+        try:
+            template = self.env.get_template(f"procedures/{procedure}.html.j2")
+            block = template.blocks.get("procedure_name")
+            if block is None:
+                return Markup.escape(procedure)
+            return Markup("".join(block(template.new_context(dict(self.globals)))).strip())
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            return Markup.escape(procedure)  # the form's own render reports the template
 
     def render(self, procedure: str, variant: str = "standard") -> str:
         """The standalone HTML form of one procedure, in a variant (standard, large-print)."""

@@ -63,3 +63,26 @@ def test_build_warns_when_a_form_falls_back_to_english(project: Path, runner: Cl
     )
     clean = runner.invoke(cli, ["--project", str(project), "build", "-l", "zh_Hans", "-f", "html"])
     assert "warning" not in clean.output
+
+
+def test_a_failing_form_does_not_lose_the_others(project: Path, runner: CliRunner) -> None:
+    procedures = project / "templates" / "procedures"
+    broken = procedures / "vertebroplasty.html.j2"
+    text = (procedures / "kyphoplasty.html.j2").read_text("utf-8").splitlines()
+    text[20] = "{% if %}"
+    broken.write_text("\n".join(text) + "\n", "utf-8")
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8") + "\n[tool.consentgen.procedures.vertebroplasty]\n"
+        'form_id = "CF-SPINE-015"\nversion = "1.0"\nrevision_date = 2026-11-28\n',
+        "utf-8",
+    )
+    result = runner.invoke(
+        cli, ["--project", str(project), "build", "-l", "en", "-l", "es", "-f", "html", "-j", "1"]
+    )
+    assert result.exit_code == 2
+    assert "templates/procedures/vertebroplasty.html.j2:21: " in result.output
+    assert (project / "build" / "es" / "kyphoplasty.html").is_file()
+    assert not (project / "build" / "es" / "vertebroplasty.html").exists()
+    manifest = (project / "build" / "manifest.json").read_text("utf-8")
+    assert "es/kyphoplasty.html" in manifest and "vertebroplasty" not in manifest
