@@ -6,11 +6,14 @@ half a build behind; each file is then renamed into place whole, and the manifes
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import multiprocessing
 import os
+import sys
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -257,7 +260,9 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # reported at the end (each different message once), with a non-zero exit status.
     untranslated: dict[str, set[str]] = {code: set() for code in codes}
     failures: dict[str, int] = {}
-    for job, result in zip(todo, _render_all(settings, catalogs, todo, request.jobs), strict=True):
+    with _progress_bar(len(todo)) as advance:
+        results = list(_render_all(settings, catalogs, todo, request.jobs, advance))
+    for job, result in zip(todo, results, strict=True):
         if result.error is not None:
             message, status = result.error
             failures.setdefault(message, status)
@@ -336,20 +341,47 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 
 
 def _render_all(
-    settings: Settings, catalogs: dict[str, LocaleCatalog], todo: list[FormJob], jobs: int
-) -> list[FormResult]:
+    settings: Settings,
+    catalogs: dict[str, LocaleCatalog],
+    todo: list[FormJob],
+    jobs: int,
+    progress: Callable[[FormJob], None] = lambda job: None,
+) -> Iterator[FormResult]:
     """Render every planned form, in order; in worker processes when jobs > 1."""
     workers = min(jobs, len(todo))
     if workers <= 1:
         workshop = Workshop(settings, catalogs)
-        return [workshop.render(job) for job in todo]
+        for job in todo:
+            yield workshop.render(job)
+            progress(job)
+        return
     # Spawned (not forked) workers: the parent may hold a Pango/fontconfig state a fork would
     # copy half-made. Each worker loads the project once, then renders many forms.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=start_worker, initargs=(settings.root,)
     ) as pool:
-        return list(pool.map(render_in_worker, todo, chunksize=max(1, len(todo) // (4 * workers))))
+        chunk = max(1, len(todo) // (4 * workers))
+        for job, result in zip(
+            todo, pool.map(render_in_worker, todo, chunksize=chunk), strict=True
+        ):
+            yield result
+            progress(job)
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[FormJob], None]]:
+    """A progress bar on a terminal (rich); nothing in a log, where each file gets its line."""
+    if total < 2 or not sys.stdout.isatty():
+        yield lambda job: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "rendering", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("forms", total=total)
+        yield lambda job: bar.advance(task)
 
 
 def _intact(out_dir: Path, artifact: Artifact) -> bool:
