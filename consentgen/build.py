@@ -29,7 +29,7 @@ from consentgen.fonts import require_fonts
 from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact, manifest_bytes, read_manifest
-from consentgen.output import atomic_write
+from consentgen.output import atomic_write, stage
 from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
 from consentgen.workers import FormJob, FormResult, Workshop, render_in_worker, start_worker
@@ -218,7 +218,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
 
     # Render every form in memory.
-    pending: dict[str, tuple[bytes, Artifact]] = {}
     report = BuildReport()
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
     variants = list(dict.fromkeys(request.variants)) or list(settings.variants)
@@ -260,24 +259,70 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # reported at the end (each different message once), with a non-zero exit status.
     untranslated: dict[str, set[str]] = {code: set() for code in codes}
     failures: dict[str, int] = {}
-    with _progress_bar(len(todo)) as advance:
-        results = list(_render_all(settings, catalogs, todo, request.jobs, advance))
-    for job, result in zip(todo, results, strict=True):
-        if result.error is not None:
-            message, status = result.error
-            failures.setdefault(message, status)
-            report.failed += job.paths.values()
-            continue
-        untranslated[job.locale] |= result.untranslated
-        for content, artifact in result.files:
-            pending[artifact.path] = (content, artifact)
+    # Each rendered file goes straight to a hidden temporary file beside its target, so memory
+    # stays flat however many forms a build makes; they are renamed into place at the end.
+    staged: dict[str, tuple[Path | None, Artifact]] = {}  # None: already on disk, unchanged
+    try:
+        with _progress_bar(len(todo)) as advance:
+            for job, result in zip(
+                todo, _render_all(settings, catalogs, todo, request.jobs, advance), strict=True
+            ):
+                if result.error is not None:
+                    message, status = result.error
+                    failures.setdefault(message, status)
+                    report.failed += job.paths.values()
+                    continue
+                untranslated[job.locale] |= result.untranslated
+                for content, artifact in result.files:
+                    target = out_dir / artifact.path
+                    same = (
+                        target.is_file()
+                        and target.stat().st_size == artifact.bytes
+                        and _file_sha256(target) == artifact.sha256
+                    )
+                    staged[artifact.path] = (None if same else stage(target, content), artifact)
+        _finish(
+            settings,
+            report,
+            out_dir,
+            previous,
+            staged,
+            failures,
+            untranslated,
+            source_renderer,
+            log,
+        )
+    finally:
+        for temporary, _ in staged.values():
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+    if failures:
+        lines = sorted(failures)
+        if len(lines) > 1:
+            lines.append(f"{len(report.failed)} files failed; everything else was written")
+        message = "\n".join(lines)
+        raise ConsentgenError(message) if 2 in failures.values() else QualityGateFailed(message)
+    return report
 
-    for code in codes:
-        catalog = catalogs[code]
-        if catalog.path is not None and untranslated[code]:
+
+def _finish(
+    settings: Settings,
+    report: BuildReport,
+    out_dir: Path,
+    previous: dict[str, Artifact],
+    staged: dict[str, tuple[Path | None, Artifact]],
+    failures: dict[str, int],
+    untranslated: dict[str, set[str]],
+    source_renderer: FormRenderer,
+    log: object,
+) -> None:
+    """Put the staged files in place, then the index and the manifest."""
+    for code, messages in untranslated.items():
+        catalog_path = po_path(settings.root, code)
+        if messages and code != settings.default_locale:
             report.warnings.append(
-                f"{display_path(catalog.path, settings.root)}: {code}: "
-                f"{len(untranslated[code])} message(s) the forms use are not translated "
+                f"{display_path(catalog_path, settings.root)}: {code}: "
+                f"{len(messages)} message(s) the forms use are not translated "
                 "and show in the source language (run `consentgen extract` and "
                 "`consentgen update`, then translate them)"
             )
@@ -291,47 +336,34 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for path, artifact in previous.items()
         if (artifact.procedure, artifact.locale) in configured and _intact(out_dir, artifact)
     }
-    artifacts.update({path: artifact for path, (_, artifact) in pending.items()})
-    # Every byte to be written is ready before the first write: a broken index template
-    # fails the build here, with build/ untouched.
+    artifacts.update({path: artifact for path, (_, artifact) in staged.items()})
+    # The index and manifest are ready before the first file is put in place: a broken index
+    # template fails the build here, with build/ untouched.
     finishing = {
         "index.html": render_index(settings, list(artifacts.values()), source_renderer),
         "manifest.json": manifest_bytes(list(artifacts.values())),
     }
 
-    # Write: each file whole, then the index, then the manifest. Before a file is replaced, the
-    # manifest stops vouching for it: a build killed at any moment leaves a manifest whose every
-    # entry matches the file on disk, and the next build redoes what is missing.
-    changing = {
-        path
-        for path, (content, _) in pending.items()
-        if not ((out_dir / path).is_file() and _file_bytes_equal(out_dir / path, content))
-    }
+    # Before a file is replaced, the manifest stops vouching for it: a build killed at any
+    # moment leaves a manifest whose every entry matches the file on disk, and the next build
+    # redoes what is missing.
+    changing = {path for path, (temporary, _) in staged.items() if temporary is not None}
     if changing and previous:
-        kept = [
-            a for path, a in previous.items() if path not in changing and (out_dir / path).is_file()
-        ]
-        atomic_write(manifest_path, manifest_bytes(kept))
-    for path, (content, _) in sorted(pending.items()):
-        target = out_dir / path
-        if target.is_file() and _file_bytes_equal(target, content):
+        kept = [a for path, a in previous.items() if path not in changing and _intact(out_dir, a)]
+        atomic_write(out_dir / "manifest.json", manifest_bytes(kept))
+    for path, (temporary, artifact) in sorted(staged.items()):
+        if temporary is None:
             report.unchanged.append(path)
-        else:
-            atomic_write(target, content)
-            report.written.append(path)
-            log(f"wrote {display_path(target, settings.root)}")  # type: ignore[operator]
-    for name, content in finishing.items() if pending or not failures else ():
+            continue
+        os.replace(temporary, out_dir / path)
+        staged[path] = (None, artifact)
+        report.written.append(path)
+        log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
+    for name, content in finishing.items() if staged or not failures else ():
         target = out_dir / name
         if not (target.is_file() and _file_bytes_equal(target, content)):
             atomic_write(target, content)
             report.written.append(name)
-    if failures:
-        lines = sorted(failures)
-        if len(lines) > 1:
-            lines.append(f"{len(report.failed)} files failed; everything else was written")
-        message = "\n".join(lines)
-        raise ConsentgenError(message) if 2 in failures.values() else QualityGateFailed(message)
-    return report
 
 
 def in_shard(key: str, shard: tuple[int, int]) -> bool:
