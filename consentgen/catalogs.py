@@ -228,10 +228,20 @@ def fill(message: str, variables: Mapping[str, object]) -> Markup:
     return Markup("".join(parts))
 
 
+def message_ids(message: Message) -> tuple[str, ...]:
+    """A message's msgid, and its msgid_plural if it has one."""
+    return tuple(message.id) if isinstance(message.id, tuple | list) else (message.id,)
+
+
+def message_strings(message: Message) -> tuple[str, ...]:
+    """A message's msgstr, or each of its plural forms ("" where there is none)."""
+    string = message.string
+    return tuple(s or "" for s in string) if isinstance(string, tuple | list) else (string or "",)
+
+
 def placeholder_problems(message: Message) -> list[str]:
     """What is wrong with a translation's placeholders, compared with its msgid."""
-    ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-    strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+    ids, strings = message_ids(message), message_strings(message)
     expected: set[str] = set()
     for msgid in ids:
         expected |= _placeholders(msgid)[0]
@@ -322,12 +332,12 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
     for message in catalog:
         if not message.id:
             continue
-        msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        msgid = message_ids(message)[0]
         lines[msgid] = _msgstr_line(text_lines, message.lineno)
         total += 1
         if message.fuzzy:
             fuzzy += 1
-        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        strings = message_strings(message)
         if all(strings) and not message.fuzzy:
             translated += 1
             translated_ids.add(msgid)

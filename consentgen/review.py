@@ -78,12 +78,10 @@ def record_review(root: Path, po: Path, catalog: Catalog, reviewer: str) -> Path
     """Write a sign-off of the catalog as it stands; refuses an incomplete or fuzzy one."""
     if not reviewer.strip():
         raise ConsentgenError("review: --by needs the reviewer's name")
+    from consentgen.catalogs import message_strings  # catalogs imports this module
+
     shown = display_path(po, root)
-    untranslated = [
-        m
-        for m in catalog
-        if m.id and not all(m.string if isinstance(m.string, tuple | list) else [m.string])
-    ]
+    untranslated = [m for m in catalog if m.id and not all(message_strings(m))]
     fuzzy = [m for m in catalog if m.id and m.fuzzy]
     if untranslated or fuzzy:
         raise ConsentgenError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from consentgen.catalogs import message_ids, message_strings
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
@@ -32,9 +33,9 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     for message in catalog.catalog:
         if not message.id or not message.string:
             continue
-        ids = " ".join(message.id) if isinstance(message.id, tuple | list) else message.id
-        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
-        msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+        ids = " ".join(message_ids(message))
+        strings = message_strings(message)
+        msgid = message_ids(message)[0]
         for text in strings:
             for kind, pattern in _KINDS.items():
                 extra = [m for m in pattern.findall(text or "") if m not in pattern.findall(ids)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from consentgen.catalogs import message_ids, message_strings
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
@@ -26,12 +27,12 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     for message in catalog.catalog:
         if not message.id or not message.string:
             continue
-        ids = " ".join(message.id) if isinstance(message.id, tuple | list) else message.id
-        strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+        ids = " ".join(message_ids(message))
+        strings = message_strings(message)
         for text in strings:
             extra = sorted(set(_FIELD.findall(text or "")) - set(_FIELD.findall(ids)))
             if extra:
-                msgid = message.id[0] if isinstance(message.id, tuple | list) else message.id
+                msgid = message_ids(message)[0]
                 problems.append(
                     Problem(
                         f"{shown}:{catalog.lines.get(msgid, 0)}",
