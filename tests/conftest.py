@@ -75,3 +75,18 @@ def pdftotext(path: Path, page: int | None = None) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def body_font_size(pdf: Path, page: int) -> float:
+    """The size, in points, that most of a PDF page's text is set in (scale included)."""
+    from pypdf import PdfReader
+
+    sizes: dict[float, int] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
+        key = round(size * scale, 1)
+        sizes[key] = sizes.get(key, 0) + len(text.strip())
+
+    PdfReader(pdf).pages[page].extract_text(visitor_text=visit)
+    return max(sizes, key=lambda k: sizes[k])

@@ -6,21 +6,10 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import body_font_size
 from pypdf import PdfReader
 
 from consentgen.cli import cli
-
-
-def _body_size(pdf: Path, page: int) -> float:
-    sizes: dict[float, int] = {}
-
-    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
-        scale = (tm[0] ** 2 + tm[1] ** 2) ** 0.5 * (cm[0] ** 2 + cm[1] ** 2) ** 0.5
-        key = round(size * scale, 1)
-        sizes[key] = sizes.get(key, 0) + len(text.strip())
-
-    PdfReader(pdf).pages[page].extract_text(visitor_text=visit)
-    return max(sizes, key=lambda k: sizes[k])
 
 
 def _field_height(pdf: Path, name: str) -> float:
@@ -55,7 +44,7 @@ def test_large_print_beside_the_standard_form(project: Path, runner: CliRunner) 
     for code in ("en", "ar"):
         standard = build / code / "kyphoplasty.pdf"
         large = build / code / "kyphoplasty.large-print.pdf"
-        assert _body_size(standard, 1) >= 12 and _body_size(large, 1) >= 18
+        assert body_font_size(standard, 1) >= 12 and body_font_size(large, 1) >= 18
         assert len(PdfReader(large).pages) > len(PdfReader(standard).pages)
         for field in ("patient_signature", "patient_name"):
             assert _field_height(large, field) > 1.3 * _field_height(standard, field), field
