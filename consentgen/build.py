@@ -14,7 +14,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -22,9 +22,14 @@ from pathlib import Path
 from consentgen import __version__
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.checks import LocaleUnderCheck, Problem, registered
-from consentgen.checks.readability import reading_scores
 from consentgen.config import Settings
-from consentgen.errors import ConsentgenError, InputError, QualityGateFailed, display_path
+from consentgen.errors import (
+    BAD_INPUT,
+    ConsentgenError,
+    InputError,
+    QualityGateFailed,
+    display_path,
+)
 from consentgen.fonts import require_fonts
 from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
@@ -62,6 +67,20 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    failures: dict[str, int] = field(default_factory=dict)  # each message once: exit status
+
+    def raise_for_failures(self) -> None:
+        """Fail with every form's error, once each: exit 2 for bad input, else 1."""
+        if not self.failures:
+            return
+        message = "\n".join(
+            [*sorted(self.failures), "everything else was written"]
+            if self.written or self.unchanged or self.skipped
+            else sorted(self.failures)
+        )
+        if BAD_INPUT in self.failures.values():
+            raise ConsentgenError(message)
+        raise QualityGateFailed(message)
 
 
 def select_locales(settings: Settings, requested: tuple[str, ...]) -> list[str]:
@@ -163,6 +182,9 @@ def run_checks(
 
     scores, if given, receives a reading score per procedure and locale (or "unscored").
     """
+    # textstat is slow to import: only a check pays for it, never a build.
+    from consentgen.checks.readability import reading_scores
+
     chosen = select_locales(settings, tuple(codes or ()))
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     procedures = [p for p in discover(settings) if p in settings.procedures]
@@ -255,8 +277,8 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         todo.append(FormJob(code, procedure, variant, wanted, digests))
 
     # Render: in this process, or in workers that each load the project once.
-    # A form that fails does not lose the others: they are written, and every failure is
-    # reported at the end (each different message once), with a non-zero exit status.
+    # A form that fails does not lose the others: they are written, and the report carries
+    # every failure (each different message once) for raise_for_failures.
     untranslated: dict[str, set[str]] = {code: set() for code in codes}
     failures: dict[str, int] = {}
     # Each rendered file goes straight to a hidden temporary file beside its target, so memory
@@ -264,9 +286,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     staged: dict[str, tuple[Path | None, Artifact]] = {}  # None: already on disk, unchanged
     try:
         with _progress_bar(len(todo)) as advance:
-            for job, result in zip(
-                todo, _render_all(settings, catalogs, todo, request.jobs, advance), strict=True
-            ):
+            for job, result in _render_all(settings, catalogs, todo, request.jobs, advance):
                 if result.error is not None:
                     message, status = result.error
                     failures.setdefault(message, status)
@@ -296,12 +316,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for temporary, _ in staged.values():
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
-    if failures:
-        lines = sorted(failures)
-        if len(lines) > 1:
-            lines.append(f"{len(report.failed)} files failed; everything else was written")
-        message = "\n".join(lines)
-        raise ConsentgenError(message) if 2 in failures.values() else QualityGateFailed(message)
+    report.failures = failures
     return report
 
 
@@ -378,26 +393,27 @@ def _render_all(
     todo: list[FormJob],
     jobs: int,
     progress: Callable[[FormJob], None] = lambda job: None,
-) -> Iterator[FormResult]:
-    """Render every planned form, in order; in worker processes when jobs > 1."""
+) -> Iterator[tuple[FormJob, FormResult]]:
+    """Render every planned form; in worker processes, as each finishes, when jobs > 1."""
     workers = min(jobs, len(todo))
     if workers <= 1:
         workshop = Workshop(settings, catalogs)
         for job in todo:
-            yield workshop.render(job)
+            yield job, workshop.render(job)
             progress(job)
         return
     # Spawned (not forked) workers: the parent may hold a Pango/fontconfig state a fork would
-    # copy half-made. Each worker loads the project once, then renders many forms.
+    # copy half-made. Each worker loads the project once, then renders many forms. Forms are
+    # handed out one at a time, so that no worker idles while another still has a queue: a
+    # Chinese form takes longer than a Spanish one.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=start_worker, initargs=(settings.root,)
     ) as pool:
-        chunk = max(1, len(todo) // (4 * workers))
-        for job, result in zip(
-            todo, pool.map(render_in_worker, todo, chunksize=chunk), strict=True
-        ):
-            yield result
+        futures = {pool.submit(render_in_worker, job): job for job in todo}
+        for future in as_completed(futures):
+            job = futures.pop(future)
+            yield job, future.result()
             progress(job)
 
 

@@ -110,8 +110,10 @@ def build_command(
         click.echo(f"warning: {warning}", err=True)
     click.echo(
         f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
-        f"{len(report.skipped)} up to date in {time.monotonic() - started:.1f} s"
+        f"{len(report.skipped)} up to date, {len(report.failed)} failed "
+        f"in {time.monotonic() - started:.1f} s"
     )
+    report.raise_for_failures()
 
 
 def _parse_shard(text: str) -> tuple[int, int]:

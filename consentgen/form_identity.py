@@ -49,13 +49,19 @@ def parse_payload(text: str) -> PageIdentity | None:
 
 
 def draw_qr(
-    stream: pydyf.Stream, identity: PageIdentity, box: tuple[float, float, float, float]
-) -> None:
+    stream: pydyf.Stream,
+    identity: PageIdentity,
+    box: tuple[float, float, float, float],
+    mask: int | None = None,
+) -> int:
     """Draw the page's QR code as vector squares filling box (x, y, width, height, in points).
 
     The code is marked as an artifact: it is page furniture, not content a screen reader reads.
+    mask None chooses the best of the eight QR masks, which is most of the time drawing takes;
+    a form passes its first page's mask to the others, whose payloads differ only in the page
+    number. Every mask gives a valid code. Returns the mask used.
     """
-    code = segno.make(identity.payload, error="m", micro=False)
+    code = segno.make(identity.payload, error="m", micro=False, mask=mask)
     size = code.symbol_size(border=4)[0]
     x, y, width, height = box
     side = min(width, height)
@@ -87,3 +93,4 @@ def draw_qr(
     stream.fill()
     stream.pop_state()
     stream.end_marked_content()
+    return int(code.mask)

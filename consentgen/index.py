@@ -28,7 +28,7 @@ class IndexRow:
 def render_index(settings: Settings, artifacts: list[Artifact], source: FormRenderer) -> bytes:
     """The index page: procedures by title, each language named in its own words."""
     rows: dict[str, dict[str, IndexRow]] = {}
-    for artifact in artifacts:
+    for artifact in sorted(artifacts, key=lambda a: a.path):  # the same page whatever the order
         if not is_valid_identifier(artifact.locale):
             continue
         locale = form_locale(artifact.locale, settings.default_locale, settings.fonts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -66,21 +67,32 @@ def _script(locale: Locale) -> str:
 
 def form_locale(code: str, source: str, fonts: dict[str, tuple[str, ...]]) -> FormLocale:
     """Describe a locale; the caller has checked it with is_valid_identifier."""
+    script, direction, display_name, english_name = _describe(code)
+    return FormLocale(
+        code=code,
+        bcp47=code.replace("_", "-"),
+        direction=direction,
+        display_name=display_name,
+        english_name=english_name,
+        script=script,
+        is_source=code == source,
+        fonts=fonts.get(code) or DEFAULT_FONTS.get(script) or DEFAULT_FONTS["Latn"],
+    )
+
+
+@functools.cache
+def _describe(code: str) -> tuple[str, str, str, str]:
+    """Script, direction and names of a locale, from Babel's data (slow to load: once each)."""
     locale = Locale.parse(code)
     script = _script(locale)
     if locale.language == "ja":
         script = "Jpan"
     elif locale.language == "ko":
         script = "Kore"
-    stack = fonts.get(code) or DEFAULT_FONTS.get(script) or DEFAULT_FONTS["Latn"]
     display = locale.get_display_name(locale) or code
-    return FormLocale(
-        code=code,
-        bcp47=code.replace("_", "-"),
-        direction="rtl" if locale.character_order == "right-to-left" else "ltr",
-        display_name=display[:1].upper() + display[1:] if script in {"Latn", "Cyrl"} else display,
-        english_name=locale.get_display_name("en") or code,
-        script=script,
-        is_source=code == source,
-        fonts=stack,
+    return (
+        script,
+        "rtl" if locale.character_order == "right-to-left" else "ltr",
+        display[:1].upper() + display[1:] if script in {"Latn", "Cyrl"} else display,
+        locale.get_display_name("en") or code,
     )

@@ -48,6 +48,8 @@ class PdfWriter:
         self.base_url = templates_dir.resolve().as_uri() + "/"
         self.fetcher = ProjectURLFetcher(templates_dir / "static")
         self.font_config = FontConfiguration()
+        # Images by URL (the logo is the same data: URL on every form): decoded once.
+        self.image_cache: dict[str, Any] = {}
         self.fields = fields
 
     def write(
@@ -80,6 +82,7 @@ class PdfWriter:
         document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
             font_config=self.font_config,
             presentational_hints=False,
+            cache=self.image_cache,
         )
         pages = document.pages
 
@@ -88,6 +91,7 @@ class PdfWriter:
             pdf.info["ConsentgenFormVersion"] = pydyf.String(form.version)
             pdf.info["ConsentgenLocale"] = pydyf.String(locale)
             pdf.info["ConsentgenTranslationStatus"] = pydyf.String(form.translation_status)
+            mask = None
             for number, reference in enumerate(pdf.pages["Kids"][::3]):
                 page = pages[number]
                 slot = page.anchors.get(QR_SLOT)
@@ -102,7 +106,7 @@ class PdfWriter:
                 )
                 identity = PageIdentity(form.form_id, form.version, locale, number + 1, len(pages))
                 stream = pydyf.Stream(compress=True)
-                draw_qr(stream, identity, box)
+                mask = draw_qr(stream, identity, box, mask)
                 # The page's own content leaves its coordinate system changed: wrap it in
                 # q ... Q so the code is drawn in default PDF space.
                 save, restore = pydyf.Stream([b"q"]), pydyf.Stream([b"Q"])

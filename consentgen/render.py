@@ -8,10 +8,12 @@ import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 import jinja2
 from babel.dates import format_date
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from consentgen import __version__
@@ -90,6 +92,30 @@ def data_url(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, shared by every locale's environment in this process.
+
+    Each locale has its own environment (its gettext is a global, so that macros imported
+    without context translate too), but all are configured alike and compile a template to the
+    same code: it is compiled once per process, not once per locale. Jinja keys each entry by
+    template and file name and checks it against the source's checksum, so an edited template
+    is compiled again.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], CodeType] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class FormRenderer:
     """Renders every procedure of a project in one locale."""
 
@@ -106,6 +132,7 @@ class FormRenderer:
             undefined=jinja2.StrictUndefined,
             extensions=["jinja2.ext.i18n"],
             keep_trailing_newline=True,
+            bytecode_cache=_COMPILED,
         )
         self.env.policies["ext.i18n.trimmed"] = True
         # Newstyle gettext, with consentgen's own callables: they fill placeholders themselves

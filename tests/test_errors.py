@@ -40,10 +40,10 @@ def _build_fails(project: Path, runner: CliRunner, *args: str) -> str:
     result = runner.invoke(cli, ["--project", str(project), "build", "-f", "html", *args])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
-    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.output
     assert _snapshot(project / "build") == before, "a failed build changed build/"
     assert not list((project / "build").rglob("*.tmp"))
-    return result.output.strip()
+    return result.stderr.strip()
 
 
 def _replace_line(path: Path, number: int, text: str) -> None:
@@ -156,7 +156,7 @@ def test_pdf_refuses_to_fetch_outside_the_project(built_project: Path, runner: C
     before = _snapshot(built_project / "build")
     result = runner.invoke(cli, ["--project", str(built_project), "build", "-l", "en", "-f", "pdf"])
     assert result.exit_code == 2, result.output
-    assert result.output.strip() == (
+    assert result.stderr.strip() == (
         f"{TEMPLATE}: en: refused to fetch 'http://127.0.0.1:9/tracker.png': "
         "forms may use only the project's own files"
     )
