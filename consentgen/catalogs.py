@@ -148,11 +148,13 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     try:
         catalog = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
     except PoFileError as exc:
-        raise InputError(
+        raise _header_error(shown, text) or InputError(
             shown, f"cannot parse catalog: {str(exc).rsplit(' on ', 1)[0]}", exc.lineno + 1
         ) from None
-    except Exception as exc:  # Babel raises plain errors on some malformed input
-        raise InputError(shown, f"cannot parse catalog: {exc}") from None
+    except Exception as exc:  # Babel raises plain errors on a malformed header
+        raise _header_error(shown, text) or InputError(
+            shown, f"cannot parse catalog header: {exc}", _header_fault_line(text, str(exc))
+        ) from None
     charset = (catalog.charset or "").lower().replace("_", "-")
     if charset not in {"utf-8", "utf8"}:
         raise InputError(
@@ -161,6 +163,33 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
             _header_line(text, "Content-Type"),
         )
     return catalog
+
+
+_PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*\d+\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+
+
+def _header_error(shown: str, text: str) -> InputError | None:
+    """A malformed Plural-Forms header, which Babel reports at the header's end, at its line."""
+    line = _header_line(text, "Plural-Forms")
+    if line is None:
+        return None
+    value = text.splitlines()[line - 1][len('"Plural-Forms:') :].strip().removesuffix('"')
+    value = value.removesuffix("\\n").strip()
+    if _PLURAL_FORMS.match(value):
+        return None
+    return InputError(shown, f"Plural-Forms is not valid: {value!r}", line)
+
+
+def _header_fault_line(text: str, message: str) -> int:
+    """The header line holding the value an error message quotes, else the header's first."""
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.startswith('msgstr ""')), 0)
+    end = next((n for n in range(start + 1, len(lines)) if not lines[n].startswith('"')), start)
+    quoted = re.findall(r"'([^']+)'", message)
+    for number in range(start, max(end, start + 1)):
+        if any(value in lines[number] for value in quoted):
+            return number + 1
+    return start + 1
 
 
 def _header_line(text: str, header: str) -> int | None:

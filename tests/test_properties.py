@@ -1,0 +1,167 @@
+"""Property-based tests (Hypothesis) for what outside translators send in.
+
+- Any Unicode msgstr (bidi controls, joiners, combining marks, emoji, markup, percent signs)
+  either renders, escaped, as the very text it is, or is refused at its line; never a crash.
+- Random corruptions of a .po file either load or give exit status 2 with `path:line`, never
+  a traceback.
+
+The examples are derandomized, so CI runs the same ones every time; set
+CONSENTGEN_HYPOTHESIS_EXAMPLES to explore more on a workstation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner
+from conftest import REPO, copy_project
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+
+from consentgen.catalogs import load_catalog
+from consentgen.cli import cli
+from consentgen.config import load_settings
+from consentgen.errors import InputError
+from consentgen.locales import form_locale
+from consentgen.pdf import PdfWriter
+from consentgen.render import FormRenderer
+
+ES_PO = "locales/es/LC_MESSAGES/messages.po"
+EXAMPLES = int(os.environ.get("CONSENTGEN_HYPOTHESIS_EXAMPLES", "60"))
+PROPERTY = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None)
+
+# What makes translated text hard: bidi controls, joiners, combining marks, emoji and their
+# modifiers, markup and formatting characters, line and paragraph separators.
+TRICKY = (
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+    "\u200b\u200c\u200d\u2060\ufeff\u0301\u0308\u0651\u093f\u094d"
+    "\U0001f58a\U0001f3fd\U0001f468\u200d\U0001f469\ufe0f\u20e3"
+    "<>&\"'%{}()\\#;:/\u2028\u2029\n\t"
+)
+msgstrs = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(TRICKY), st.characters(codec="utf-8", exclude_categories=("Cs",))
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return copy_project(REPO, tmp_path_factory.mktemp("properties") / "project")
+
+
+def _with_msgstr(project: Path, msgid: str, text: str) -> None:
+    """The Spanish catalog with one translation replaced, written by Babel as a tool would."""
+    with (REPO / ES_PO).open("rb") as handle:
+        catalog = read_po(handle)
+    catalog[msgid].string = text
+    with (project / ES_PO).open("wb") as handle:
+        write_po(handle, catalog, width=0)
+
+
+def _renderer(project: Path) -> FormRenderer:
+    settings = load_settings(project)
+    locale = form_locale("es", settings.default_locale, settings.fonts)
+    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    return FormRenderer(settings, locale, source, load_catalog(project, "es"))
+
+
+def _refusal_names_its_line(error: InputError) -> None:
+    assert error.path == ES_PO and error.line is not None and error.line > 0, error.message
+
+
+@PROPERTY
+@given(text=msgstrs)
+def test_any_msgstr_renders_escaped_or_is_refused_at_its_line(project: Path, text: str) -> None:
+    _with_msgstr(project, "Signatures", text)
+    try:
+        html = _renderer(project).render("kyphoplasty")
+    except InputError as error:
+        event("refused")
+        assert "%" in text, f"{text!r} refused: {error.message}"
+        _refusal_names_its_line(error)
+        return
+    shown = str(escape(text.replace("%%", "%")))
+    assert f"<h2>{shown}</h2>" in html
+
+
+@settings(max_examples=max(4, EXAMPLES // 10), deadline=None, derandomize=True, database=None)
+@given(text=msgstrs.filter(lambda t: "%" not in t))
+def test_any_msgstr_lays_out_as_a_pdf(project: Path, text: str) -> None:
+    _with_msgstr(project, "Signatures", text)
+    renderer = _renderer(project)
+    writer = PdfWriter(renderer.settings.templates_dir)
+    pdf = writer.write(
+        renderer.render("kyphoplasty"),
+        renderer.form_context("kyphoplasty"),
+        "es",
+        "Latn",
+        "kyphoplasty",
+        "0" * 64,
+    )
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+
+
+PO_BYTES = (REPO / ES_PO).read_bytes()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One corruption of a file: cut it at `at`, or replace `delete` bytes there by `insert`."""
+
+    at: int
+    delete: int = 0
+    insert: bytes = b""
+    truncate: bool = False
+
+    def __call__(self, data: bytes) -> bytes:
+        at = min(self.at, len(data))
+        if self.truncate:
+            return data[:at]
+        return data[:at] + self.insert + data[at + self.delete :]
+
+
+# Bytes that mean something to a .po parser, besides random ones.
+PO_SYNTAX = [b'"', b"\\", b"\n", b"msgid ", b'msgstr "', b"#, fuzzy\n", b"%", b"\xff", b"\r"]
+positions = st.integers(0, len(PO_BYTES))
+corruptions = st.lists(
+    st.one_of(
+        st.builds(Edit, at=positions, truncate=st.just(True)),
+        st.builds(Edit, at=positions, delete=st.integers(1, 40)),
+        st.builds(
+            Edit,
+            at=positions,
+            insert=st.one_of(st.binary(min_size=1, max_size=8), st.sampled_from(PO_SYNTAX)),
+        ),
+        st.builds(Edit, at=positions, delete=st.just(1), insert=st.binary(min_size=1, max_size=1)),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@PROPERTY
+@given(steps=corruptions)
+def test_a_corrupted_catalog_loads_or_names_its_line(project: Path, steps: list[Edit]) -> None:
+    data = PO_BYTES
+    for edit in steps:
+        data = edit(data)
+    (project / ES_PO).write_bytes(data)
+    result = CliRunner().invoke(
+        cli, ["--project", str(project), "build", "-f", "html", "-l", "es", "--force"]
+    )
+    event(f"exit status {result.exit_code}")
+    if result.exit_code == 0:
+        return
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert re.match(rf"^{re.escape(ES_PO)}:\d+: \S", lines[0]), lines[0]
