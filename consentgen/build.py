@@ -237,7 +237,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     shared = _shared_inputs(settings)
     locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     catalogs = {code: _load_catalog(settings, code) for code in codes}
-    fonts = {code: require_fonts(locales[code], settings.source.name) for code in codes}
+    fonts = {code: require_fonts(locales[code], settings) for code in codes}
 
     # Render every form in memory.
     report = BuildReport()

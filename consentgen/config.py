@@ -40,6 +40,7 @@ class Settings:
     pdf_fields: str = "all"
     variants: tuple[str, ...] = ("standard",)
     max_grade: float = 8
+    render_timeout: float = 60  # seconds one form may take to render
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -52,6 +53,13 @@ class Settings:
     @property
     def locales_dir(self) -> Path:
         return self.root / "locales"
+
+    def line_of(self, key: str) -> int | None:
+        """The line of the settings file a key is set on, for error messages."""
+        try:
+            return _line_of(self.source.read_text(encoding="utf-8"), key)
+        except (OSError, UnicodeDecodeError):
+            return None
 
     @property
     def css_page_size(self) -> str:
@@ -126,6 +134,7 @@ def load_settings(root: Path) -> Settings:
         "pdf_fields",
         "variants",
         "max_grade",
+        "render_timeout",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -162,6 +171,18 @@ def load_settings(root: Path) -> Settings:
     if isinstance(max_grade, bool) or not isinstance(max_grade, int | float) or max_grade <= 0:
         problem("max_grade", f"max_grade must be a positive number, not {max_grade!r}")
         max_grade = 8
+
+    render_timeout = table.get("render_timeout", 60)
+    if (
+        isinstance(render_timeout, bool)
+        or not isinstance(render_timeout, int | float)
+        or not 0 < render_timeout <= 3600
+    ):
+        problem(
+            "render_timeout",
+            f"render_timeout must be seconds, more than 0 and at most 3600, not {render_timeout!r}",
+        )
+        render_timeout = 60
 
     default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
     locales = table.get("locales", [default_locale])
@@ -229,6 +250,7 @@ def load_settings(root: Path) -> Settings:
         pdf_fields=pdf_fields,
         variants=tuple(dict.fromkeys(variants)),
         max_grade=float(max_grade),
+        render_timeout=float(render_timeout),
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

@@ -7,7 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from consentgen.errors import ConsentgenError
+from consentgen.config import Settings
+from consentgen.errors import InputError
 from consentgen.locales import FormLocale
 
 # Where Debian keeps each default family, for the error message that tells how to get it.
@@ -62,13 +63,17 @@ def _package_for(family: str) -> str:
     return "a package that provides it"
 
 
-def require_fonts(locale: FormLocale, settings_file: str) -> list[Path]:
+def require_fonts(locale: FormLocale, settings: Settings) -> list[Path]:
     """The font files of a locale's stack; its first family must be installed."""
     files = [path for family in locale.fonts if (path := font_file(family)) is not None]
     primary = locale.fonts[0]
     if font_file(primary) is None:
-        raise ConsentgenError(
-            f"{settings_file}: font {primary!r} for locale {locale.code} is not installed "
-            f"(Debian: apt-get install {_package_for(primary)}; `make build` installs it)"
+        # The line that asks for the font: the locale's own stack, or else its place in locales.
+        key = locale.code if locale.code in settings.fonts else "locales"
+        raise InputError(
+            settings.source.name,
+            f"font {primary!r} for locale {locale.code} is not installed "
+            f"(Debian: apt-get install {_package_for(primary)}; `make build` installs it)",
+            settings.line_of(key),
         )
     return sorted(set(files))

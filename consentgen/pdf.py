@@ -8,37 +8,14 @@ from typing import Any
 import pydyf
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.errors import ConsentgenError
 from consentgen.form_identity import PageIdentity, draw_qr
+from consentgen.lockdown import ProjectURLFetcher, RefusedURL
 from consentgen.render import FormContext
 from consentgen.signing import PX_TO_PT, add_fields, placements
 
 QR_SLOT = "form-qr"
-
-
-class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
-    """A form asked for something outside the project: the render stops."""
-
-
-class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves data: URLs and files under the project's templates/static, and nothing else."""
-
-    def __init__(self, static_dir: Path) -> None:
-        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
-        self.static_dir = static_dir.resolve()
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        if url.startswith("file:"):
-            from urllib.request import url2pathname
-
-            path = Path(url2pathname(url.split("?", 1)[0].removeprefix("file:"))).resolve()
-            if path.is_relative_to(self.static_dir) and path.is_file():
-                return URLFetcherResponse(url, path.read_bytes())
-        raise RefusedURL(f"refused to fetch {url!r}: forms may use only the project's own files")
 
 
 class PdfWriter:

@@ -6,18 +6,55 @@ once, and reuses them for every form it renders; the parent plans, and writes wh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from consentgen.bilingual import compose
-from consentgen.catalogs import LocaleCatalog, load_catalog, source_catalog
+from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.config import Settings, load_settings
-from consentgen.errors import ConsentgenError, display_path
+from consentgen.errors import BAD_INPUT, ConsentgenError, display_path
 from consentgen.locales import FormLocale, form_locale
+from consentgen.lockdown import check_standalone
 from consentgen.manifest import Artifact
 from consentgen.procedures import procedure_template
 from consentgen.render import FormRenderer
+
+
+class RenderTimeout(BaseException):
+    """A form's render ran past its time limit.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` inside a library
+    swallows it.
+    """
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise RenderTimeout in this thread if the block runs longer than seconds.
+
+    It uses SIGALRM, so it limits only the main thread (where builds and workers render);
+    elsewhere the block runs unlimited. Python code is interrupted between bytecodes: a
+    pathological stylesheet spends its time in WeasyPrint's Python layout code.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signal: int, _frame: object) -> None:
+        raise RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass(frozen=True)
@@ -72,9 +109,22 @@ class Workshop:
     def render(self, job: FormJob) -> FormResult:
         """Render one form in all its formats; a user's mistake becomes the result's error."""
         try:
-            return self._render(job)
+            with time_limit(self.settings.render_timeout):
+                return self._render(job)
         except ConsentgenError as exc:
             return FormResult(error=(exc.format_message(), exc.exit_code))
+        except RenderTimeout:
+            shown = display_path(
+                procedure_template(self.settings, job.procedure), self.settings.root
+            )
+            limit = f"{self.settings.render_timeout:g}"
+            return FormResult(
+                error=(
+                    f"{shown}: {job.locale}: {job.variant} form took longer than {limit} s to "
+                    f"render and was stopped (render_timeout in {self.settings.source.name})",
+                    BAD_INPUT,
+                )
+            )
 
     def _render(self, job: FormJob) -> FormResult:
         renderer = self.renderer(job.locale)
@@ -88,6 +138,10 @@ class Workshop:
             )
         else:
             html = renderer.render(job.procedure, job.variant)
+        # Nothing from outside the form, whichever format it is written in.
+        catalog = None if locale.is_source else po_path(self.settings.root, job.locale)
+        template = procedure_template(self.settings, job.procedure)
+        check_standalone(html, self.settings, template, catalog)
         form = renderer.form_context(job.procedure)
         result = FormResult(untranslated=set(self.catalogs[job.locale].untranslated_used))
         for fmt, path in job.paths.items():

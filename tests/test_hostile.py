@@ -1,0 +1,378 @@
+"""Hostile and broken input: nothing is fetched, nothing hangs, every refusal names its line.
+
+A listener on 127.0.0.1 stands in for the network: whatever a template, stylesheet or catalog
+points at, it must receive no request, not even through a redirect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from consentgen.cli import cli
+from consentgen.config import load_settings
+from consentgen.errors import ConsentgenError
+from consentgen.lockdown import ProjectURLFetcher, RefusedURL
+from consentgen.pdf import PdfWriter
+from consentgen.render import FormContext
+
+ES_PO = "locales/es/LC_MESSAGES/messages.po"
+TEMPLATE = "templates/procedures/kyphoplasty.html.j2"
+STYLESHEET = "templates/static/form.css"
+ANCHOR = '<section class="section" id="about">'
+
+
+class Listener:
+    """An HTTP server on 127.0.0.1 that records every request; /start redirects to /next."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        listener = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                listener.requests.append(self.path)
+                self.send_response(302 if self.path == "/start" else 200)
+                self.send_header("Location", "/next")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def test_the_listener_does_record_a_request(listener: Listener) -> None:
+    """The other tests' "no request" means something: a real fetch is seen, redirect and all."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{listener.url}/start") as response:
+        assert response.status == 200
+    assert listener.requests == ["/start", "/next"]
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _insert(path: Path, anchor: str, text: str) -> int:
+    """Put text on its own line before anchor's line; returns the new line's number."""
+    lines = path.read_text("utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if anchor in line)
+    lines.insert(number, text)
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    return number + 1
+
+
+def _build(project: Path, runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(cli, ["--project", str(project), "build", *args])
+
+
+def _refused(project: Path, runner: CliRunner, *args: str) -> str:
+    """Build, expecting exit 2 with one line on stderr and build/ untouched; return the line."""
+    build = project / "build"
+    before = _snapshot(build) if build.is_dir() else {}
+    result = _build(project, runner, *args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert (_snapshot(build) if build.is_dir() else {}) == before
+    return lines[0]
+
+
+@pytest.fixture
+def built_en(project: Path, runner: CliRunner) -> Path:
+    result = _build(project, runner, "-l", "en")
+    assert result.exit_code == 0, result.output
+    return project
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html"])
+def test_a_template_url_is_refused_and_never_fetched(
+    built_en: Path, runner: CliRunner, listener: Listener, fmt: str
+) -> None:
+    url = f"{listener.url}/start"
+    line = _insert(built_en / TEMPLATE, ANCHOR, f'<img src="{url}" alt="">')
+    message = _refused(built_en, runner, "-l", "en", "-f", fmt, "--force")
+    assert message.startswith(f"{TEMPLATE}:{line}: refused URL '{url}'"), message
+    assert listener.requests == []
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "body {{ background: url({url}) }}",
+        '@font-face {{ font-family: X; src: url("{url}") }}',
+        "@import '{url}';",
+        ".logo {{ content: image-set('{url}' 1x) }}",
+    ],
+)
+def test_a_stylesheet_url_is_refused_and_never_fetched(
+    project: Path, runner: CliRunner, listener: Listener, css: str
+) -> None:
+    stylesheet = project / STYLESHEET
+    text = stylesheet.read_text("utf-8")
+    stylesheet.write_text(css.format(url=f"{listener.url}/start") + "\n" + text, "utf-8")
+    message = _refused(project, runner, "-l", "en", "-f", "pdf")
+    assert message.startswith(f"{STYLESHEET}:1: refused URL"), message
+    assert listener.requests == []
+
+
+def test_a_translated_url_names_the_catalog_line(
+    project: Path, runner: CliRunner, listener: Listener
+) -> None:
+    """A template that puts a translation where a URL goes: the catalog line is named."""
+    _insert(project / TEMPLATE, ANCHOR, '<img alt="" src="{{ _("Map of the hospital") }}">')
+    po = project / ES_PO
+    url = f"{listener.url}/start"
+    po.write_text(
+        po.read_text("utf-8") + f'\nmsgid "Map of the hospital"\nmsgstr "{url}"\n', "utf-8"
+    )
+    line = len(po.read_text("utf-8").splitlines())
+    message = _refused(project, runner, "-l", "es", "-f", "pdf")
+    assert message.startswith(f"{ES_PO}:{line}: refused URL '{url}'"), message
+    assert listener.requests == []
+
+
+@pytest.mark.parametrize(
+    ("markup", "problem"),
+    [
+        ("<script>fetch('/x')</script>", "<script>: not allowed in a form"),
+        ('<iframe src="data:text/html,hi"></iframe>', "<iframe>: not allowed in a form"),
+        ('<object data="data:text/plain,x"></object>', "<object>: not allowed in a form"),
+        ('<a rel="attachment" href="data:text/plain,secret">x</a>', "forms carry no attachments"),
+        ('<link rel="attachment" href="data:text/plain,x">', "forms carry no attachments"),
+        ('<p onclick="alert(1)">x</p>', "forms run no scripts"),
+        ('<a href="javascript:alert(1)">x</a>', "forms run no scripts"),
+        ('<meta http-equiv="refresh" content="0; url=data:,x">', "not allowed in a form"),
+        ('<base href="data:,x">', "<base>: not allowed in a form"),
+    ],
+)
+def test_scripts_frames_and_attachments_are_refused(
+    project: Path, runner: CliRunner, markup: str, problem: str
+) -> None:
+    line = _insert(project / TEMPLATE, ANCHOR, markup)
+    message = _refused(project, runner, "-l", "en", "-f", "html")
+    assert message.startswith(f"{TEMPLATE}:{line}: "), message
+    assert problem in message
+
+
+def test_the_fetcher_alone_refuses_the_network_files_and_devices(
+    project: Path, listener: Listener, tmp_path: Path
+) -> None:
+    """The second lock, without the scan in front of it."""
+    static = project / "templates" / "static"
+    (static / "outside").symlink_to(project / "pyproject.toml")
+    fetcher = ProjectURLFetcher(static)
+    refused = [
+        f"{listener.url}/start",
+        "https://example.org/",
+        "file:///etc/passwd",
+        "file:///dev/zero",
+        (static / ".." / ".." / "pyproject.toml").as_uri(),
+        (static / "outside").as_uri(),
+        "ftp://127.0.0.1/x",
+    ]
+    for url in refused:
+        with pytest.raises(RefusedURL):
+            fetcher.fetch(url)
+    assert fetcher.fetch((static / "logo.svg").as_uri()).read().startswith(b"<")
+    assert fetcher.fetch("data:text/plain,ok").read() == b"ok"
+    assert listener.requests == []
+
+    # WeasyPrint given a page that slipped past the scan: the render fails, nothing is fetched.
+    settings = load_settings(project)
+    writer = PdfWriter(settings.templates_dir)
+    page = f'<html><body><img src="{listener.url}/start" alt=""><p>x</p></body></html>'
+    form = FormContext("F-1", "1", "1 January 2026", "2026-01-01T00:00:00Z", "reviewed")
+    with pytest.raises(ConsentgenError, match="refused to fetch"):
+        writer.write(page, form, "en", "Latn", TEMPLATE, "0" * 64)
+    assert listener.requests == []
+
+
+HOSTILE_MSGSTRS = [
+    "<style>@font-face { font-family: Noto Sans; src: url({url}) }</style>Firmas",
+    '<link rel="attachment" href="{url}">Firmas',
+    '<img src="{url}" alt="">Firmas',
+    "</td></tr></table><script>location='{url}'</script>",
+    "Firmas\u202e\u200d\u0301 \U0001f58a {url}",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_MSGSTRS)
+def test_a_hostile_translation_is_inert_text_in_html_and_pdf(
+    project: Path, runner: CliRunner, listener: Listener, hostile: str
+) -> None:
+    po = project / ES_PO
+    text = hostile.replace("{url}", f"{listener.url}/start")
+    lines = po.read_text("utf-8").splitlines()
+    number = lines.index('msgid "Signatures"') + 1
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    lines[number] = f'msgstr "{escaped}"'
+    po.write_text("\n".join(lines) + "\n", "utf-8")
+    result = _build(project, runner, "-l", "es")
+    assert result.exit_code == 0, result.output
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    from markupsafe import escape
+
+    assert str(escape(text)) in html
+    assert "<script>" not in html and "<link rel=" not in html and html.count("<style>") == 1
+    pdf = (project / "build" / "es" / "kyphoplasty.pdf").read_bytes()
+    assert b"/EmbeddedFiles" not in pdf and b"/FileAttachment" not in pdf
+    assert listener.requests == []
+
+
+@pytest.mark.parametrize(
+    "msgstr",
+    ["{0.__class__.__mro__}", "{procedure}", "%(secret)s", "%(procedure)s 100%", "%s"],
+)
+def test_python_formatting_is_never_reached(project: Path, runner: CliRunner, msgstr: str) -> None:
+    """A msgstr either renders as the very text it holds or is refused at its line."""
+    po = project / ES_PO
+    lines = po.read_text("utf-8").splitlines()
+    number = lines.index('msgid "Signatures"') + 2
+    lines[number - 1] = f'msgstr "{msgstr}"'
+    po.write_text("\n".join(lines) + "\n", "utf-8")
+    result = _build(project, runner, "-l", "es", "-f", "html")
+    if result.exit_code == 0:
+        html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+        assert f">{msgstr}<" in html  # the very text, not what formatting would make of it
+    else:
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"{ES_PO}:{number}: "), result.stderr
+
+
+@pytest.mark.parametrize(
+    "code", ["../../etc", "es/../../x", "en_US.UTF-8", "xx", "es\x00", "ES", "zh-Hans"]
+)
+def test_locale_names_are_checked_before_any_path_is_built(
+    project: Path, runner: CliRunner, code: str
+) -> None:
+    for command in (["build", "-l", code], ["update", "-l", code]):
+        result = runner.invoke(cli, ["--project", str(project), *command])
+        assert result.exit_code == 2, (command, result.output)
+        assert "Traceback" not in result.output
+    assert not (project / "build").exists()
+    assert sorted(p.name for p in (project / "locales").iterdir()) == sorted(
+        p.name for p in (Path(__file__).resolve().parent.parent / "locales").iterdir()
+    )
+
+
+# Broken files: exit 2, `path:line: problem`, no traceback, build/ intact.
+
+
+def _po_lines(project: Path) -> list[str]:
+    return (project / ES_PO).read_text("utf-8").splitlines()
+
+
+def test_a_truncated_catalog_names_its_line(built_en: Path, runner: CliRunner) -> None:
+    po = built_en / ES_PO
+    text = po.read_text("utf-8")
+    cut = text.index('msgid "Signatures"') + len('msgid "Signa')
+    po.write_text(text[:cut], "utf-8")
+    line = text[:cut].count("\n") + 1
+    message = _refused(built_en, runner, "-l", "es", "-l", "en")
+    assert message.startswith(f"{ES_PO}:{line}: "), message
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "nplurals=2; plural=(n != 1 ? 0 : );",
+        "nplurals=x; plural=n != 1;",
+        "plural=__import__('os')",
+    ],
+)
+def test_a_bad_plural_forms_header_names_its_line(
+    built_en: Path, runner: CliRunner, header: str
+) -> None:
+    po = built_en / ES_PO
+    lines = po.read_text("utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines, 1) if line.startswith('"Plural-Forms:'))
+    lines[number - 1] = f'"Plural-Forms: {header}\\n"'
+    po.write_text("\n".join(lines) + "\n", "utf-8")
+    message = _refused(built_en, runner, "-l", "es", "-l", "en")
+    assert message.startswith(f"{ES_PO}:{number}: "), message
+
+
+def test_a_setting_of_the_wrong_type_names_its_line(built_en: Path, runner: CliRunner) -> None:
+    settings = built_en / "pyproject.toml"
+    text = settings.read_text("utf-8").replace('page_size = "Letter"', 'render_timeout = "60"')
+    settings.write_text(text, "utf-8")
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if x.startswith("render_timeout"))
+    message = _refused(built_en, runner, "-l", "en")
+    assert message == (
+        f"pyproject.toml:{line}: render_timeout must be seconds, more than 0 and at most 3600, "
+        "not '60'"
+    )
+
+
+def test_a_missing_font_names_its_settings_line(built_en: Path, runner: CliRunner) -> None:
+    settings = built_en / "pyproject.toml"
+    text = settings.read_text("utf-8") + '\n[tool.consentgen.fonts]\nes = ["No Such Sans"]\n'
+    settings.write_text(text, "utf-8")
+    line = len(text.splitlines())
+    message = _refused(built_en, runner, "-l", "es", "-l", "en")
+    assert message.startswith(f"pyproject.toml:{line}: font 'No Such Sans' for locale es"), message
+
+
+# Bounds: a pathological stylesheet cannot hang a build.
+
+
+def test_a_pathological_stylesheet_is_stopped_at_the_time_limit(project: Path) -> None:
+    """Every word broken onto its own 1px line: minutes of layout, stopped after one second."""
+    stylesheet = project / STYLESHEET
+    stylesheet.write_text(
+        stylesheet.read_text("utf-8") + "\np, li { width: 1px; word-break: break-all }\n", "utf-8"
+    )
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace(
+            'page_size = "Letter"', 'page_size = "Letter"\nrender_timeout = 1'
+        ),
+        "utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-l", "en"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"{TEMPLATE}: en: standard form took longer than 1 s to render and was stopped "
+        "(render_timeout in pyproject.toml)"
+    )
+    assert "failed" in result.stdout and not (project / "build" / "en").exists()
