@@ -164,7 +164,7 @@ def check_standalone(page: str, settings: Settings, template: Path, catalog: Pat
         raise InputError(
             where,
             f"refused URL {target!r}: a form loads nothing from outside itself "
-            "(inline project files as data: URLs)",
+            "(inline a file of templates/static with static_data_url)",
             line,
         )
     for needle, problem in scanner.refused:

@@ -156,10 +156,24 @@ class FormRenderer:
             "source_gettext": lambda message: message,
             "stylesheet": Markup(stylesheet.replace("</", "<\\/")),
             "logo_data_url": data_url(settings.logo) if settings.logo else None,
+            "static_data_url": self.static_data_url,
             "generator": f"consentgen {__version__}",
             "PAGE_COUNTER": PAGE_COUNTER,
             "PAGES_COUNTER": PAGES_COUNTER,
         }
+
+    def static_data_url(self, name: str) -> str:
+        """`{{ static_data_url("diagram.png") }}`: a file of templates/static, inlined.
+
+        Forms load nothing from outside themselves, so a template's images come in this way.
+        """
+        static = (self.settings.templates_dir / "static").resolve()
+        path = (static / name).resolve()
+        if not path.is_relative_to(static) or not path.is_file():
+            raise InputError(
+                display_path(static, self.settings.root), f"static_data_url: no file {name!r} here"
+            )
+        return data_url(path)
 
     def form_context(self, procedure: str) -> FormContext:
         """The identity stamped on a procedure's form in this locale."""

@@ -376,3 +376,20 @@ def test_a_pathological_stylesheet_is_stopped_at_the_time_limit(project: Path) -
         "(render_timeout in pyproject.toml)"
     )
     assert "failed" in result.stdout and not (project / "build" / "en").exists()
+
+
+def test_a_template_inlines_its_own_static_files_and_nothing_else(
+    project: Path, runner: CliRunner
+) -> None:
+    _insert(project / TEMPLATE, ANCHOR, '<img alt="" src="{{ static_data_url(\'logo.svg\') }}">')
+    result = _build(project, runner, "-l", "en", "-f", "html")
+    assert result.exit_code == 0, result.output
+    html = (project / "build" / "en" / "kyphoplasty.html").read_text("utf-8")
+    assert html.count('src="data:image/svg+xml;base64,') == 2  # the header's logo, and this one
+
+    (project / TEMPLATE).write_text(
+        (project / TEMPLATE).read_text("utf-8").replace("'logo.svg'", "'../../pyproject.toml'"),
+        "utf-8",
+    )
+    message = _refused(project, runner, "-l", "en", "-f", "html")
+    assert message == "templates/static: static_data_url: no file '../../pyproject.toml' here"
