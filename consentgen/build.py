@@ -221,7 +221,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     out_dir = request.out_dir or settings.root / "build"
     procedures = select(settings, request.procedures)
     codes = select_locales(settings, request.locales)
-    formats = list(dict.fromkeys(request.formats)) or list(FORMATS)
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     manifest_path = out_dir / "manifest.json"
     previous = read_manifest(manifest_path)
@@ -234,47 +233,10 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
 
     # Read and check every input first: a bad catalog stops the build before anything is written.
-    shared = _shared_inputs(settings)
-    locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     catalogs = {code: _load_catalog(settings, code) for code in codes}
-    fonts = {code: require_fonts(locales[code], settings) for code in codes}
-
-    # Render every form in memory.
     report = BuildReport()
+    todo = _plan(settings, request, procedures, codes, catalogs, previous, out_dir, report)
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
-    variants = list(dict.fromkeys(request.variants)) or list(settings.variants)
-    jobs = [
-        (code, procedure, variant)
-        for code in codes
-        for procedure in procedures
-        for variant in variants
-        if in_shard(f"{code}/{procedure}/{variant}", request.shard)
-    ]
-    # Plan: which forms are not up to date.
-    todo: list[FormJob] = []
-    for code, procedure, variant in jobs:
-        if variant == "bilingual" and code == settings.default_locale:
-            continue  # the source language paired with itself is the standard form
-        digests = {
-            fmt: inputs_sha256(
-                settings,
-                shared,
-                procedure,
-                locales[code],
-                catalogs[code],
-                fonts[code],
-                f"{variant}.{fmt}",
-            )
-            for fmt in formats
-        }
-        stem = procedure if variant == "standard" else f"{procedure}.{variant}"
-        wanted = {fmt: f"{code}/{stem}.{fmt}" for fmt in formats}
-        if not request.force and all(
-            _up_to_date(out_dir, previous.get(wanted[f]), digests[f]) for f in formats
-        ):
-            report.skipped += wanted.values()
-            continue
-        todo.append(FormJob(code, procedure, variant, wanted, digests))
 
     # Render: in this process, or in workers that each load the project once.
     # A form that fails does not lose the others: they are written, and the report carries
@@ -318,6 +280,56 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                 temporary.unlink(missing_ok=True)
     report.failures = failures
     return report
+
+
+def _plan(
+    settings: Settings,
+    request: BuildRequest,
+    procedures: list[str],
+    codes: list[str],
+    catalogs: dict[str, LocaleCatalog],
+    previous: dict[str, Artifact],
+    out_dir: Path,
+    report: BuildReport,
+) -> list[FormJob]:
+    """The forms to render: those of this shard whose inputs changed since the last build.
+
+    The others are recorded in the report as skipped.
+    """
+    formats = list(dict.fromkeys(request.formats)) or list(FORMATS)
+    variants = list(dict.fromkeys(request.variants)) or list(settings.variants)
+    shared = _shared_inputs(settings)
+    locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
+    fonts = {code: require_fonts(locales[code], settings) for code in codes}
+    todo: list[FormJob] = []
+    for code in codes:
+        for procedure in procedures:
+            for variant in variants:
+                if not in_shard(f"{code}/{procedure}/{variant}", request.shard):
+                    continue
+                if variant == "bilingual" and code == settings.default_locale:
+                    continue  # the source language paired with itself is the standard form
+                digests = {
+                    fmt: inputs_sha256(
+                        settings,
+                        shared,
+                        procedure,
+                        locales[code],
+                        catalogs[code],
+                        fonts[code],
+                        f"{variant}.{fmt}",
+                    )
+                    for fmt in formats
+                }
+                stem = procedure if variant == "standard" else f"{procedure}.{variant}"
+                wanted = {fmt: f"{code}/{stem}.{fmt}" for fmt in formats}
+                if not request.force and all(
+                    _up_to_date(out_dir, previous.get(wanted[f]), digests[f]) for f in formats
+                ):
+                    report.skipped += wanted.values()
+                    continue
+                todo.append(FormJob(code, procedure, variant, wanted, digests))
+    return todo
 
 
 def _finish(

@@ -22,13 +22,23 @@ class ConsentgenError(click.ClickException):
         click.echo(self.format_message(), err=True)
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """Text fit for one line of a terminal: controls (newlines, bidi overrides) shown escaped,
+    and long quotes of a broken file cut short."""
+    shown = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+    return shown if len(shown) <= limit else shown[: limit - 1] + "\u2026"
+
+
 class InputError(ConsentgenError):
-    """Bad input in a file: `path:line: problem`."""
+    """Bad input in a file: `path:line: problem`, always on one line."""
 
     def __init__(self, path: Path | str, problem: str, line: int | None = None) -> None:
-        self.path = str(path)
+        self.path = one_line(str(path))
         self.line = line
-        self.problem = problem
+        self.problem = problem = one_line(problem)
         where = f"{self.path}:{line}" if line else self.path
         super().__init__(f"{where}: {problem}")
 

@@ -9,7 +9,7 @@ import pydyf
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from consentgen.errors import ConsentgenError
+from consentgen.errors import ConsentgenError, one_line
 from consentgen.form_identity import PageIdentity, draw_qr
 from consentgen.lockdown import ProjectURLFetcher, RefusedURL
 from consentgen.render import FormContext
@@ -49,9 +49,8 @@ class PdfWriter:
         except RefusedURL as exc:
             raise ConsentgenError(f"{source}: {locale}: {exc}") from None
         except Exception as exc:  # a layout failure must not lose the build's other output
-            raise ConsentgenError(
-                f"{source}: {locale}: PDF layout failed ({type(exc).__name__}: {exc})"
-            ) from None
+            problem = one_line(f"{type(exc).__name__}: {exc}")
+            raise ConsentgenError(f"{source}: {locale}: PDF layout failed ({problem})") from None
 
     def _write(
         self, html: str, form: FormContext, locale: str, script: str, identifier: bytes
