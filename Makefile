@@ -6,17 +6,19 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-# Fonts for every bundled script, the libraries WeasyPrint needs, and the PDF and QR tools
-# the tests read forms back with.
+# Fonts for every bundled script, the libraries WeasyPrint needs, the PDF and QR tools the
+# tests read forms back with, and the browser the HTML forms are tested in (Debian's chromium,
+# driven by Playwright: Playwright's own browser download cannot be had on every machine).
 DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools chromium
+BROWSER_TESTS := tests/browser
 
-.PHONY: build test lint system-packages venv readme-image bench bench-fields clean
+.PHONY: build test lint system-packages venv browser-deps golden readme-image bench bench-fields clean
 
 build: venv
 	$(BIN)/consentgen build
 
-test: venv lint
+test: venv browser-deps lint
 	$(BIN)/pytest
 
 lint: venv
@@ -24,13 +26,15 @@ lint: venv
 	$(BIN)/ruff format --check consentgen tests benchmarks
 	$(BIN)/mypy consentgen
 
-# Installs the Debian packages that are missing (as root), or names them and stops.
+# Installs the Debian packages that are missing (as root), or names them and stops. npm is looked
+# for as a command, not as a package: Node.js often comes from elsewhere (NodeSource, nvm).
 system-packages:
 	@missing=""; \
 	for pkg in $(DEBIAN_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
 	done; \
 	$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || missing="$$missing python3-venv"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing Debian packages:$$missing"; \
@@ -50,6 +54,20 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# axe-core, which the browser tests run on every HTML form, at the exact version its lock file
+# pins; installed again only when the lock file changes. npm ci empties node_modules first, so
+# the stamp inside it goes too.
+browser-deps: system-packages $(BROWSER_TESTS)/node_modules/.installed
+
+$(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package-lock.json
+	cd $(BROWSER_TESTS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Rewrites the golden screenshots in tests/golden/ from this machine's chromium, after a change
+# to how the forms look is meant: look at the new PNGs before committing them.
+golden: venv browser-deps
+	CONSENTGEN_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_browser.py -k golden -q
 
 # The pictures at the top of the README: page 1 of the English, Arabic and Traditional
 # Chinese kyphoplasty forms.
