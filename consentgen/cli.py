@@ -33,11 +33,17 @@ def cli(ctx: click.Context, project: Path) -> None:
     ctx.obj = project.resolve()
 
 
-@cli.command("build")
-@click.option(
+procedure_option = click.option(
     "-p", "--procedure", "procedures", multiple=True, help="Only this procedure (repeatable)."
 )
-@click.option("-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+locale_option = click.option(
+    "-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable)."
+)
+
+
+@cli.command("build")
+@procedure_option
+@locale_option
 @click.option(
     "-f",
     "--format",
@@ -215,7 +221,7 @@ def list_command(root: Path) -> None:
 
 
 @cli.command("check")
-@click.option("-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable).")
+@locale_option
 @click.option("--json", "as_json", is_flag=True, help="A machine-readable report.")
 @click.pass_obj
 def check_command(root: Path, locales: tuple[str, ...], as_json: bool) -> None:
@@ -303,6 +309,42 @@ def verify_command(
         click.echo(line)
     if not report.unaltered:
         raise SystemExit(1)
+
+
+@cli.command("serve")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@procedure_option
+@locale_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Preview folder, kept on exit (default: a temporary folder, removed on exit); "
+    "never build/.",
+)
+@click.pass_obj
+def serve_command(
+    root: Path,
+    port: int,
+    procedures: tuple[str, ...],
+    locales: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """Preview the forms' HTML, rebuilt and reloaded on every change.
+
+    The preview is served on http://127.0.0.1 only: other machines cannot open it, and there
+    is no option to serve it elsewhere. Stop it with Ctrl+C.
+    """
+    from consentgen.serve import serve
+
+    request = BuildRequest(procedures, locales, ("html",), output.resolve() if output else None)
+    serve(root, request, port)
 
 
 def main() -> None:

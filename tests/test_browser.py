@@ -107,9 +107,13 @@ class Tab:
         return Image.open(io.BytesIO(png)).convert("RGB")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, once for the session (Playwright's own download fails here)."""
+    """Debian's Chromium, headless, once for this module (Playwright's own download fails here).
+
+    Not once for the session: while Playwright's sync API runs, its event loop is the main
+    thread's, and pyHanko's signing in later modules needs to run its own.
+    """
     if not CHROMIUM.is_file() or not AXE.is_file():
         pytest.fail(f"the browser tests need {CHROMIUM} and {AXE}: run `make test`")
     playwright: Playwright = sync_playwright().start()
