@@ -145,6 +145,7 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(shown, "not UTF-8: catalogs must be UTF-8 encoded", line) from None
+    _check_strings(shown, text)
     try:
         catalog = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
     except PoFileError as exc:
@@ -163,6 +164,26 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
             _header_line(text, "Content-Type"),
         )
     return catalog
+
+
+_KEYWORD_LINE = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(\[\d+\])?)\s+(?P<rest>.*)$")
+_STRING = re.compile(r'^"(?:[^"\\]|\\.)*"$')
+
+
+def _check_strings(shown: str, text: str) -> None:
+    """Refuse a string that is not closed on its line.
+
+    Babel reads `msgstr "Entiendo que nadie puede` as "Entiendo que nadie pued": a dropped
+    quote would silently cut a translation.
+    """
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _KEYWORD_LINE.match(stripped)
+        string = match.group("rest").strip() if match else stripped
+        if (match or stripped.startswith('"')) and not _STRING.match(string):
+            raise InputError(shown, 'string not closed on its line (a missing ")', number)
 
 
 _PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*\d+\s*;\s*plural\s*=\s*[^;]+;?\s*$")

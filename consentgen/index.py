@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import jinja2
 
@@ -11,7 +12,7 @@ from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact
-from consentgen.render import FormRenderer
+from consentgen.render import FormRenderer, template_position
 
 INDEX_TEMPLATE = "index.html.j2"
 
@@ -61,7 +62,13 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
         raise InputError(shown, "template not found: it makes build/index.html") from None
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(shown, exc.message or "syntax error", exc.lineno) from None
-    html = template.render(
-        settings=settings, procedures=procedures, generator=f"consentgen {__version__}"
-    )
+    try:
+        html = template.render(
+            settings=settings, procedures=procedures, generator=f"consentgen {__version__}"
+        )
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:
+        # A name the page uses that is not there, or a partial it includes that is broken.
+        filename, line = template_position(exc)
+        where = display_path(Path(filename), settings.root) if filename else shown
+        raise InputError(where, str(exc) or type(exc).__name__, line) from None
     return html.encode("utf-8")

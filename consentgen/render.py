@@ -217,13 +217,13 @@ class FormRenderer:
             raise _undecodable_template(self.settings) from None
         except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:
             # A template that uses a missing variable, or passes the wrong one to a message.
-            filename, line = _template_position(exc)
+            filename, line = template_position(exc)
             where = Path(filename) if filename else self.settings.templates_dir / name
             problem = str(exc) if isinstance(exc, jinja2.TemplateError) else repr(exc)
             raise InputError(display_path(where, self.settings.root), problem, line) from None
 
 
-def _template_position(exc: BaseException) -> tuple[str | None, int | None]:
+def template_position(exc: BaseException) -> tuple[str | None, int | None]:
     """The template file and line an exception was raised in, from Jinja's traceback."""
     tb = exc.__traceback__
     position: tuple[str | None, int | None] = (None, None)

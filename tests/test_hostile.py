@@ -305,6 +305,29 @@ def test_a_truncated_catalog_names_its_line(built_en: Path, runner: CliRunner) -
     assert message.startswith(f"{ES_PO}:{line}: "), message
 
 
+def test_a_string_missing_its_closing_quote_is_refused(built_en: Path, runner: CliRunner) -> None:
+    """Babel alone would read it with its last letter cut off, and say nothing."""
+    po = built_en / ES_PO
+    lines = po.read_text("utf-8").splitlines()
+    number = lines.index('msgstr "Firmas"') + 1
+    lines[number - 1] = 'msgstr "Firmas'
+    po.write_text("\n".join(lines) + "\n", "utf-8")
+    message = _refused(built_en, runner, "-l", "es", "-l", "en")
+    assert message == f'{ES_PO}:{number}: string not closed on its line (a missing ")'
+
+
+def test_a_runtime_error_in_the_index_template_names_its_line(
+    built_en: Path, runner: CliRunner
+) -> None:
+    index = built_en / "templates" / "index.html.j2"
+    line = _insert(index, "<main>", "{{ nothing.here }}")
+    (built_en / TEMPLATE).write_text(
+        (built_en / TEMPLATE).read_text("utf-8").replace("fluoroscopy", "fluoroscopy!"), "utf-8"
+    )
+    message = _refused(built_en, runner, "-l", "en", "-f", "html")
+    assert message.startswith(f"templates/index.html.j2:{line}: "), message
+
+
 @pytest.mark.parametrize(
     "header",
     [
