@@ -84,12 +84,9 @@ def _fix_plural_header(po: Path, code: str) -> None:
     from babel.messages.plurals import get_plural
 
     text = po.read_text("utf-8")
-    text = re.sub(
-        r'"Plural-Forms: [^\n]*(\n"[^\n]*)*?\\n"\n',
-        f'"Plural-Forms: {get_plural(code).plural_forms}\\n"\n',
-        text,
-        count=1,
-    )
+    header = f'"Plural-Forms: {get_plural(code).plural_forms}\\n"\n'
+    # A function, not a replacement string: re.sub would turn its "\\n" into a line break.
+    text = re.sub(r'"Plural-Forms: [^\n]*(\n"[^\n]*)*?\\n"\n', lambda _: header, text, count=1)
     po.write_text(text, "utf-8")
 
 
