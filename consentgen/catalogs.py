@@ -146,14 +146,16 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(shown, "not UTF-8: catalogs must be UTF-8 encoded", line) from None
     _check_strings(shown, text)
+    if (bad_header := _header_error(shown, text)) is not None:
+        raise bad_header
     try:
         catalog = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
     except PoFileError as exc:
-        raise _header_error(shown, text) or InputError(
+        raise InputError(
             shown, f"cannot parse catalog: {str(exc).rsplit(' on ', 1)[0]}", exc.lineno + 1
         ) from None
     except Exception as exc:  # Babel raises plain errors on a malformed header
-        raise _header_error(shown, text) or InputError(
+        raise InputError(
             shown, f"cannot parse catalog header: {exc}", _header_fault_line(text, str(exc))
         ) from None
     charset = (catalog.charset or "").lower().replace("_", "-")
@@ -176,8 +178,9 @@ def _check_strings(shown: str, text: str) -> None:
     Babel reads `msgstr "Entiendo que nadie puede` as "Entiendo que nadie pued": a dropped
     quote would silently cut a translation.
     """
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
+    # Lines end at "\n" only, as Babel reads them: U+2028 and the like are text in a string.
+    for number, line in enumerate(text.split("\n"), 1):
+        stripped = line.strip(" \t\r")
         if not stripped or stripped.startswith("#"):
             continue
         match = _KEYWORD_LINE.match(stripped)
@@ -186,24 +189,32 @@ def _check_strings(shown: str, text: str) -> None:
             raise InputError(shown, 'string not closed on its line (a missing ")', number)
 
 
-_PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*\d+\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+_PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+MAX_PLURALS = 6  # the most any language has (CLDR: Arabic)
 
 
 def _header_error(shown: str, text: str) -> InputError | None:
-    """A malformed Plural-Forms header, which Babel reports at the header's end, at its line."""
+    """A malformed Plural-Forms header, which Babel reports at the header's end, at its line.
+
+    nplurals is bounded too: Babel makes a list that long for every plural message, so a
+    hostile nplurals=100000000 would take the memory of the machine.
+    """
     line = _header_line(text, "Plural-Forms")
     if line is None:
         return None
-    value = text.splitlines()[line - 1][len('"Plural-Forms:') :].strip().removesuffix('"')
+    value = text.split("\n")[line - 1][len('"Plural-Forms:') :].strip().removesuffix('"')
     value = value.removesuffix("\\n").strip()
-    if _PLURAL_FORMS.match(value):
+    match = _PLURAL_FORMS.match(value)
+    if match and 1 <= int(match.group(1)) <= MAX_PLURALS:
         return None
+    if match:
+        return InputError(shown, f"Plural-Forms: nplurals must be 1 to {MAX_PLURALS}", line)
     return InputError(shown, f"Plural-Forms is not valid: {value!r}", line)
 
 
 def _header_fault_line(text: str, message: str) -> int:
     """The header line holding the value an error message quotes, else the header's first."""
-    lines = text.splitlines()
+    lines = text.split("\n")
     start = next((n for n, line in enumerate(lines) if line.startswith('msgstr ""')), 0)
     end = next((n for n in range(start + 1, len(lines)) if not lines[n].startswith('"')), start)
     quoted = re.findall(r"'([^']+)'", message)
@@ -214,7 +225,7 @@ def _header_fault_line(text: str, message: str) -> int:
 
 
 def _header_line(text: str, header: str) -> int | None:
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):
         if line.startswith(f'"{header}:'):
             return number
     return None
@@ -374,7 +385,7 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
     path = po_path(root, locale)
     shown = display_path(path, root)
     catalog = read_catalog(path, root, locale)
-    text_lines = path.read_text(encoding="utf-8").splitlines()
+    text_lines = path.read_text(encoding="utf-8").split("\n")
     lines: dict[str, int] = {}
     total = translated = fuzzy = 0
     translated_ids: set[str] = set()

@@ -11,6 +11,7 @@ from consentgen import __version__
 from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
+from consentgen.lockdown import check_standalone, parse_html
 from consentgen.manifest import Artifact
 from consentgen.render import FormRenderer, template_position
 
@@ -71,4 +72,8 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
         filename, line = template_position(exc)
         where = display_path(Path(filename), settings.root) if filename else shown
         raise InputError(where, str(exc) or type(exc).__name__, line) from None
+    # The index is a page of the project's templates too: it loads nothing from outside.
+    check_standalone(
+        parse_html(html), settings, settings.templates_dir / INDEX_TEMPLATE, None, True
+    )
     return html.encode("utf-8")

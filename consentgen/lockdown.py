@@ -1,50 +1,80 @@
 """What a form may load: nothing from outside the project, ever.
 
 Two locks, each enough alone:
-- every rendered form is scanned before it is laid out or written: a URL that would be fetched
-  (an image, a stylesheet, a font, a frame) must be a data: URL or a #fragment, and a form holds
-  no script, attachment, frame, embedded object, <base> or refresh. A form is standalone, so
-  its HTML opens the same from disk, the intranet or a USB stick. The refusal names the URL and
-  the template or catalog line it came from.
-- WeasyPrint's fetcher serves data: URLs and regular files under templates/static, nothing
-  else: no network, no redirects, no file outside the project, no device.
+- every rendered form is scanned before it is laid out or written, as the HTML5 parser that
+  WeasyPrint and browsers follow reads it (so a duplicated attribute, an odd comment or a
+  CDATA section hides nothing): a URL that would be fetched (an image, a stylesheet, a font, a
+  frame) must be a data: URL or a #fragment; a link may go only to a #fragment, https:, http:,
+  mailto: or tel:; and a form holds no script, event handler, frame, embedded object, <link>,
+  <base>, refresh, SVG animation or attachment. A form is standalone, so its HTML opens the
+  same from disk, the intranet or a USB stick. The refusal names the URL and the template or
+  catalog line it came from.
+- WeasyPrint's fetcher serves data: URLs, regular files under templates/static and the
+  configured fonts' files, nothing else: no network, no redirects, no file outside the project,
+  no device. Every refusal fails the form, even one WeasyPrint would swallow (inside an SVG).
 """
 
 from __future__ import annotations
 
 import functools
 import html
+import re
 import stat
 from collections.abc import Iterable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.request import url2pathname
+from xml.etree.ElementTree import Element
 
 import tinycss2
+import tinyhtml5
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
 
-# Attributes whose URL a browser or WeasyPrint fetches (not <a href>, which is only followed).
+# Attributes whose URL a browser or WeasyPrint fetches.
 _FETCHED = {
     "src",
     "srcset",
+    "imagesrcset",
+    "lowsrc",
+    "dynsrc",
     "poster",
     "data",
     "background",
     "action",
     "formaction",
-    "xlink:href",
     "codebase",
     "archive",
     "manifest",
     "ping",
+    "base",  # xml:base
 }
-_FETCHED_HREF = {"link", "image", "use", "feimage", "base"}
+_URL_LISTS = {"srcset", "imagesrcset", "archive", "ping"}
+_LINKS = {"a", "area"}  # whose href is followed, not fetched
 _URL_FUNCTIONS = {"url", "src", "image-set"}  # whose string arguments are URLs
-_NEVER_IN_A_FORM = {"script", "iframe", "frame", "frameset", "object", "embed", "applet", "base"}
+_LINK_SCHEMES = {"https", "http", "mailto", "tel"}
+_NEVER_IN_A_FORM = {
+    "script",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "portal",
+    "base",
+    "link",
+    "set",
+    "animate",
+    "animatemotion",
+    "animatetransform",
+    "discard",
+}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_IGNORED_IN_URLS = re.compile(r"[\t\n\r]")  # what browsers drop from a URL anywhere in it
 
 
 class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
@@ -52,21 +82,34 @@ class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
 
 
 class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves data: URLs and regular files under the project's templates/static, nothing else."""
+    """Serves data: URLs, regular files under templates/static and the given font files.
 
-    def __init__(self, static_dir: Path) -> None:
+    Every refusal is also kept in `refused`: WeasyPrint swallows errors inside an SVG image,
+    and the form must fail all the same.
+    """
+
+    def __init__(self, static_dir: Path, font_files: Iterable[Path] = ()) -> None:
         super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
         self.static_dir = static_dir.resolve()
+        self.font_files = {path.resolve() for path in font_files}
+        self.refused: list[str] = []
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if url.startswith("data:"):
+        scheme = url_scheme(url)
+        if scheme == "data":
             return super().fetch(url, headers)
-        if url.startswith("file:"):
-            path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0][len("file:") :]))
+        if scheme == "file":
+            path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].split(":", 1)[1]))
             path = path.resolve()  # symlinks too: a link out of static/ is refused
-            if path.is_relative_to(self.static_dir) and _is_regular_file(path):
+            allowed = path.is_relative_to(self.static_dir) or path in self.font_files
+            if allowed and _is_regular_file(path):
                 return URLFetcherResponse(url, path.read_bytes())
-        raise RefusedURL(f"refused to fetch {url!r}: forms may use only the project's own files")
+        message = (
+            f"refused to fetch {url!r}: forms may use only the project's own files "
+            "and the configured fonts"
+        )
+        self.refused.append(message)
+        raise RefusedURL(message)
 
 
 def _is_regular_file(path: Path) -> bool:
@@ -76,49 +119,17 @@ def _is_regular_file(path: Path) -> bool:
         return False
 
 
-class _Scanner(HTMLParser):
-    """Collects what a page would fetch, and the elements a form must not hold."""
+def url_scheme(url: str) -> str | None:
+    """A URL's scheme as a browser reads it: lower case, after dropping what it ignores."""
+    match = _SCHEME.match(_IGNORED_IN_URLS.sub("", url).strip("\x00- "))
+    return match.group(1).lower() if match else None
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.urls: list[str] = []
-        self.refused: list[tuple[str, str]] = []  # (text to find its line by, problem)
-        self._in_style = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag in _NEVER_IN_A_FORM:
-            self.refused.append((f"<{tag}", f"<{tag}>: not allowed in a form"))
-        if "attachment" in values.get("rel", "").lower().split():
-            self.refused.append(
-                ("attachment", f'<{tag} rel="attachment">: forms carry no attachments')
-            )
-        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            self.refused.append(("refresh", '<meta http-equiv="refresh">: not allowed in a form'))
-        for name, value in values.items():
-            if name.startswith("on"):
-                self.refused.append((f"{name}=", f"<{tag} {name}>: forms run no scripts"))
-            elif name in _FETCHED or (name == "href" and tag in _FETCHED_HREF):
-                if name in {"srcset", "archive", "ping"}:
-                    self.urls += [part.split()[0] for part in value.split(",") if part.split()]
-                else:
-                    self.urls.append(value)
-            elif name == "style":
-                self.urls += css_urls(value, declarations=True)
-            if value.strip().lower().startswith("javascript:"):
-                self.refused.append(("javascript:", f"<{tag} {name}>: forms run no scripts"))
-        self._in_style = tag == "style"
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        self._in_style = False
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.urls += css_urls(data)
+def parse_html(page: str) -> Element:
+    """A page as the HTML5 parser reads it (the one WeasyPrint uses; browsers follow the same
+    algorithm), with HTML elements unnamespaced as in WeasyPrint."""
+    root: Element = tinyhtml5.parse(page, namespace_html_elements=False)
+    return root
 
 
 @functools.lru_cache(maxsize=256)  # every form of a locale has the same stylesheet
@@ -147,27 +158,94 @@ def _urls_in(nodes: Iterable[Any]) -> Iterable[str]:
                 yield from _urls_in(children)
 
 
-def check_standalone(page: str, settings: Settings, template: Path, catalog: Path | None) -> None:
-    """Refuse a rendered form that would fetch anything, or hold a script, frame or attachment.
+def _local(name: str) -> str:
+    """A tag or attribute name without its namespace, in lower case."""
+    return name.rsplit("}", 1)[-1].lower()
 
-    template and catalog are where the form came from: a refusal names the line of either
+
+def problems(root: Element, relative_links: bool = False) -> Iterable[tuple[str, str]]:
+    """What a page must not hold, each as (text to find its source line by, problem).
+
+    relative_links allows links to other files beside the page (the index links to the forms).
+    """
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment or processing instruction: nothing a browser acts on
+        tag = _local(element.tag)
+        values = {_local(name): value for name, value in element.attrib.items()}
+        if tag in _NEVER_IN_A_FORM:
+            yield f"<{element.tag.rsplit('}', 1)[-1]}", f"<{tag}>: not allowed in a form"
+        if tag == "meta" and values.get("http-equiv", "").strip().lower() == "refresh":
+            yield (
+                values.get("content", "refresh"),
+                '<meta http-equiv="refresh">: not allowed in a form',
+            )
+        if "attachment" in values.get("rel", "").lower().split():
+            yield (
+                values.get("href", "attachment"),
+                f"<{tag} rel=attachment>: forms carry no attachments",
+            )
+        if tag == "style":
+            for url in css_urls(element.text or ""):
+                yield from _fetched(url)
+        for name, value in values.items():
+            if name.startswith("on"):
+                yield f"{name}=", f"<{tag} {name}>: forms run no scripts"
+            elif name == "style":
+                for url in css_urls(value, declarations=True):
+                    yield from _fetched(url)
+            elif name in _URL_LISTS:
+                for part in value.split(","):
+                    if part.split():
+                        yield from _fetched(part.split()[0])
+            elif name in _FETCHED or (name == "href" and tag not in _LINKS):
+                yield from _fetched(value)
+            elif name == "href":
+                yield from _followed(value, relative_links)
+
+
+def _fetched(url: str) -> Iterable[tuple[str, str]]:
+    target = url.strip()
+    if not target or target.startswith("#") or url_scheme(target) == "data":
+        return
+    yield (
+        target,
+        (
+            f"refused URL {target!r}: a form loads nothing from outside itself "
+            "(inline a file of templates/static with static_data_url)"
+        ),
+    )
+
+
+def _followed(url: str, relative_links: bool) -> Iterable[tuple[str, str]]:
+    target = url.strip()
+    scheme = url_scheme(target)
+    if target.startswith("#") or scheme in _LINK_SCHEMES:
+        return
+    if scheme is None and relative_links and not target.startswith(("/", "\\")):
+        return
+    yield (
+        target,
+        (
+            f"refused link {target!r}: a form links only to #sections, https:, http:, mailto: "
+            "or tel:"
+        ),
+    )
+
+
+def check_standalone(
+    root: Element,
+    settings: Settings,
+    template: Path,
+    catalog: Path | None,
+    relative_links: bool = False,
+) -> None:
+    """Refuse a rendered page (parsed by parse_html) that would fetch or run anything.
+
+    template and catalog are where the page came from: a refusal names the line of either
     that holds the offending text.
     """
-    scanner = _Scanner()
-    scanner.feed(page)
-    scanner.close()
-    for url in scanner.urls:
-        target = url.strip()
-        if target.lower().startswith("data:") or target.startswith("#") or not target:
-            continue
-        where, line = _origin(target, settings, template, catalog)
-        raise InputError(
-            where,
-            f"refused URL {target!r}: a form loads nothing from outside itself "
-            "(inline a file of templates/static with static_data_url)",
-            line,
-        )
-    for needle, problem in scanner.refused:
+    for needle, problem in problems(root, relative_links):
         where, line = _origin(needle, settings, template, catalog)
         raise InputError(where, problem, line)
 
@@ -175,15 +253,19 @@ def check_standalone(page: str, settings: Settings, template: Path, catalog: Pat
 def _origin(
     text: str, settings: Settings, template: Path, catalog: Path | None
 ) -> tuple[str, int | None]:
-    """The template or catalog file and line that holds text, or else the form's template."""
+    """The template or catalog file and line that holds text, or else the page's template."""
     needles = {text, html.escape(text, quote=True), text.replace("&", "&amp;")}
+    # Written with a character reference in the source (java&#9;script:): its longest part.
+    longest = max(re.split(r"[\x00-\x20]", text), key=len)
+    if len(longest) >= 4:
+        needles.add(longest)
     candidates = [template, *sorted(settings.templates_dir.rglob("*.j2"))]
     candidates += sorted(settings.templates_dir.rglob("*.css"))
     if catalog is not None:
         candidates.append(catalog)
     for path in dict.fromkeys(candidates):
         try:
-            lines = path.read_text("utf-8").splitlines()
+            lines = path.read_text("utf-8").split("\n")
         except (OSError, UnicodeDecodeError):
             continue
         for number, line in enumerate(lines, 1):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +22,19 @@ QR_SLOT = "form-qr"
 class PdfWriter:
     """Lays out HTML forms as PDF; one per process, so fonts are loaded once."""
 
-    def __init__(self, templates_dir: Path, fields: str = "all") -> None:
+    def __init__(
+        self, templates_dir: Path, fields: str = "all", font_files: Iterable[Path] = ()
+    ) -> None:
         self.base_url = templates_dir.resolve().as_uri() + "/"
-        self.fetcher = ProjectURLFetcher(templates_dir / "static")
+        self.fetcher = ProjectURLFetcher(templates_dir / "static", font_files)
         self.font_config = FontConfiguration()
         # Images by URL (the logo is the same data: URL on every form): decoded once.
         self.image_cache: dict[str, Any] = {}
         self.fields = fields
+
+    def parse(self, html: str) -> HTML:
+        """The form as WeasyPrint reads it: its tree can be checked before it is laid out."""
+        return HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher)
 
     def write(
         self,
@@ -37,25 +44,43 @@ class PdfWriter:
         script: str,
         source: str,
         inputs_digest: str,
+        parsed: HTML | None = None,
     ) -> bytes:
         """A tagged PDF of one form, byte-identical for identical input.
 
         script is the locale's writing system (for the fields' font); source names the form in
         error messages; inputs_digest, a digest of everything the form is made from, becomes
-        the PDF's permanent identifier.
+        the PDF's permanent identifier; parsed is html as parse() gave it, if it was.
         """
+        self.fetcher.refused.clear()
         try:
-            return self._write(html, form, locale, script, inputs_digest[:32].encode("ascii"))
+            pdf = self._write(
+                parsed or self.parse(html),
+                html,
+                form,
+                locale,
+                script,
+                inputs_digest[:32].encode("ascii"),
+            )
         except RefusedURL as exc:
             raise ConsentgenError(f"{source}: {locale}: {exc}") from None
         except Exception as exc:  # a layout failure must not lose the build's other output
             problem = one_line(f"{type(exc).__name__}: {exc}")
             raise ConsentgenError(f"{source}: {locale}: PDF layout failed ({problem})") from None
+        if self.fetcher.refused:  # inside an SVG image, where WeasyPrint goes on without it
+            raise ConsentgenError(f"{source}: {locale}: {self.fetcher.refused[0]}")
+        return pdf
 
     def _write(
-        self, html: str, form: FormContext, locale: str, script: str, identifier: bytes
+        self,
+        parsed: HTML,
+        html: str,
+        form: FormContext,
+        locale: str,
+        script: str,
+        identifier: bytes,
     ) -> bytes:
-        document = HTML(string=html, base_url=self.base_url, url_fetcher=self.fetcher).render(
+        document = parsed.render(
             font_config=self.font_config,
             presentational_hints=False,
             cache=self.image_cache,

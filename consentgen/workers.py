@@ -13,16 +13,21 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consentgen.bilingual import compose
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.config import Settings, load_settings
 from consentgen.errors import BAD_INPUT, ConsentgenError, display_path
+from consentgen.fonts import font_file
 from consentgen.locales import FormLocale, form_locale
-from consentgen.lockdown import check_standalone
+from consentgen.lockdown import check_standalone, parse_html
 from consentgen.manifest import Artifact
 from consentgen.procedures import procedure_template
 from consentgen.render import FormRenderer
+
+if TYPE_CHECKING:
+    from consentgen.pdf import PdfWriter
 
 
 class RenderTimeout(BaseException):
@@ -39,22 +44,30 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     It uses SIGALRM, so it limits only the main thread (where builds and workers render);
     elsewhere the block runs unlimited. Python code is interrupted between bytecodes: a
-    pathological stylesheet spends its time in WeasyPrint's Python layout code.
+    pathological stylesheet spends its time in WeasyPrint's Python layout code. WeasyPrint
+    swallows every exception while it draws an SVG image, this one too, so once the time is
+    up the alarm rings again every tenth of a second until it gets through, and a block that
+    ends after the time is up raises all the same.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    expired = False
 
-    def expired(_signal: int, _frame: object) -> None:
+    def ring(_signal: int, _frame: object) -> None:
+        nonlocal expired
+        expired = True
         raise RenderTimeout
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if expired:
+        raise RenderTimeout
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,7 @@ class Workshop:
         self.source_renderer = FormRenderer(
             settings, self.source, self.source, source_catalog(self.source.code)
         )
-        self.pdf_writer: object = None
+        self.pdf_writer: PdfWriter | None = None
 
     def locale(self, code: str) -> FormLocale:
         return form_locale(code, self.settings.default_locale, self.settings.fonts)
@@ -138,17 +151,23 @@ class Workshop:
             )
         else:
             html = renderer.render(job.procedure, job.variant)
-        # Nothing from outside the form, whichever format it is written in.
+        # Nothing from outside the form, whichever format it is written in: the tree checked is
+        # the one WeasyPrint lays out (parsed once), or the same parser's for HTML alone.
+        parsed = self._writer().parse(html) if "pdf" in job.paths else None
         catalog = None if locale.is_source else po_path(self.settings.root, job.locale)
         template = procedure_template(self.settings, job.procedure)
-        check_standalone(html, self.settings, template, catalog)
+        tree = parsed.etree_element if parsed is not None else parse_html(html)
+        check_standalone(tree, self.settings, template, catalog)
         form = renderer.form_context(job.procedure)
         result = FormResult(untranslated=set(self.catalogs[job.locale].untranslated_used))
         for fmt, path in job.paths.items():
             if fmt == "html":
                 content = html.encode("utf-8")
             else:
-                content = self._pdf(html, form, job, locale, fmt)
+                shown = display_path(template, self.settings.root)
+                content = self._writer().write(
+                    html, form, job.locale, locale.script, shown, job.digests[fmt], parsed
+                )
             result.files.append(
                 (
                     content,
@@ -168,18 +187,22 @@ class Workshop:
             )
         return result
 
-    def _pdf(self, html: str, form: object, job: FormJob, locale: FormLocale, fmt: str) -> bytes:
+    def _writer(self) -> PdfWriter:
         if self.pdf_writer is None:
             # WeasyPrint is slow to import; only a build that makes PDFs pays for it. One
             # writer per process: fonts are loaded once.
             from consentgen.pdf import PdfWriter
 
-            self.pdf_writer = PdfWriter(self.settings.templates_dir, self.settings.pdf_fields)
-        shown = display_path(procedure_template(self.settings, job.procedure), self.settings.root)
-        content: bytes = self.pdf_writer.write(  # type: ignore[attr-defined]
-            html, form, job.locale, locale.script, shown, job.digests[fmt]
-        )
-        return content
+            fonts = {
+                path
+                for code in self.settings.locales
+                for family in self.locale(code).fonts
+                if (path := font_file(family)) is not None
+            }
+            self.pdf_writer = PdfWriter(
+                self.settings.templates_dir, self.settings.pdf_fields, font_files=fonts
+            )
+        return self.pdf_writer
 
 
 # The worker process's workshop, made once by its initializer.

@@ -276,7 +276,7 @@ def test_rebuilds_what_changed_and_survives_a_broken_catalog(
     # An unterminated string that runs onto the next line: the catalog no longer parses.
     _edit_catalog(project, "(prueba uno).", "(prueba dos).\nno es una línea de catálogo")
     error = serving.expect(
-        "stderr", r"locales/es/LC_MESSAGES/messages\.po:\d+: cannot parse catalog"
+        "stderr", r"locales/es/LC_MESSAGES/messages\.po:\d+: string not closed on its line"
     )[0]
     broken = events.next_generation()
     assert broken > edited
