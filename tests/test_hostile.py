@@ -391,27 +391,32 @@ def test_a_missing_font_names_its_settings_line(built_en: Path, runner: CliRunne
 # Bounds: a pathological stylesheet cannot hang a build.
 
 
-def test_a_pathological_stylesheet_is_stopped_at_the_time_limit(project: Path) -> None:
-    """Every word broken onto its own 1px line: minutes of layout, stopped after one second."""
-    stylesheet = project / STYLESHEET
-    stylesheet.write_text(
-        stylesheet.read_text("utf-8") + "\np, li { width: 1px; word-break: break-all }\n", "utf-8"
-    )
+def _build_with_time_limit(project: Path, seconds: int) -> subprocess.CompletedProcess[str]:
+    """The English forms built in a process of their own, with render_timeout = seconds."""
     settings = project / "pyproject.toml"
     settings.write_text(
         settings.read_text("utf-8").replace(
-            'page_size = "Letter"', 'page_size = "Letter"\nrender_timeout = 1'
+            'page_size = "Letter"', f'page_size = "Letter"\nrender_timeout = {seconds}'
         ),
         "utf-8",
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-l", "en"],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
     )
+
+
+def test_a_pathological_stylesheet_is_stopped_at_the_time_limit(project: Path) -> None:
+    """Every word broken onto its own 1px line: minutes of layout, stopped after one second."""
+    stylesheet = project / STYLESHEET
+    stylesheet.write_text(
+        stylesheet.read_text("utf-8") + "\np, li { width: 1px; word-break: break-all }\n", "utf-8"
+    )
+    result = _build_with_time_limit(project, 1)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
         f"{TEMPLATE}: en: standard form took longer than 1 s to render and was stopped "
@@ -456,21 +461,7 @@ def test_the_time_limit_holds_inside_svg_images(project: Path) -> None:
     5 s runs out while one is drawn (a single alarm was swallowed there, and the form written).
     """
     _insert(project / TEMPLATE, ANCHOR, _svg_bomb("a") + _svg_bomb("b"))
-    settings = project / "pyproject.toml"
-    settings.write_text(
-        settings.read_text("utf-8").replace(
-            'page_size = "Letter"', 'page_size = "Letter"\nrender_timeout = 5'
-        ),
-        "utf-8",
-    )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    result = subprocess.run(
-        [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-l", "en"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+    result = _build_with_time_limit(project, 5)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "took longer than 5 s to render and was stopped" in result.stderr
 
