@@ -9,9 +9,12 @@ Two locks, each enough alone:
   <base>, refresh, SVG animation or attachment. A form is standalone, so its HTML opens the
   same from disk, the intranet or a USB stick. The refusal names the URL and the template or
   catalog line it came from.
-- WeasyPrint's fetcher serves data: URLs, regular files under templates/static and the
-  configured fonts' files, nothing else: no network, no redirects, no file outside the project,
-  no device. Every refusal fails the form, even one WeasyPrint would swallow (inside an SVG).
+- WeasyPrint's fetcher (consentgen.pdf.ProjectURLFetcher) serves data: URLs, regular files
+  under templates/static and the configured fonts' files, nothing else: no network, no
+  redirects, no file outside the project, no device. Every refusal fails the form, even one
+  WeasyPrint would swallow (inside an SVG).
+
+This module does not import WeasyPrint, which is slow to import: an HTML build never needs it.
 """
 
 from __future__ import annotations
@@ -19,16 +22,13 @@ from __future__ import annotations
 import functools
 import html
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.request import url2pathname
 from xml.etree.ElementTree import Element
 
 import tinycss2
 import tinyhtml5
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
@@ -75,48 +75,6 @@ _NEVER_IN_A_FORM = {
 }
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _IGNORED_IN_URLS = re.compile(r"[\t\n\r]")  # what browsers drop from a URL anywhere in it
-
-
-class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
-    """A form asked for something outside the project: the render stops."""
-
-
-class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
-    """Serves data: URLs, regular files under templates/static and the given font files.
-
-    Every refusal is also kept in `refused`: WeasyPrint swallows errors inside an SVG image,
-    and the form must fail all the same.
-    """
-
-    def __init__(self, static_dir: Path, font_files: Iterable[Path] = ()) -> None:
-        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
-        self.static_dir = static_dir.resolve()
-        self.font_files = {path.resolve() for path in font_files}
-        self.refused: list[str] = []
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        scheme = url_scheme(url)
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].split(":", 1)[1]))
-            path = path.resolve()  # symlinks too: a link out of static/ is refused
-            allowed = path.is_relative_to(self.static_dir) or path in self.font_files
-            if allowed and _is_regular_file(path):
-                return URLFetcherResponse(url, path.read_bytes())
-        message = (
-            f"refused to fetch {url!r}: forms may use only the project's own files "
-            "and the configured fonts"
-        )
-        self.refused.append(message)
-        raise RefusedURL(message)
-
-
-def _is_regular_file(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(path.stat().st_mode)
-    except OSError:
-        return False
 
 
 def url_scheme(url: str) -> str | None:

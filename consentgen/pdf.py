@@ -2,21 +2,66 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.request import url2pathname
 
 import pydyf
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.errors import ConsentgenError, one_line
 from consentgen.form_identity import PageIdentity, draw_qr
-from consentgen.lockdown import ProjectURLFetcher, RefusedURL
+from consentgen.lockdown import url_scheme
 from consentgen.render import FormContext
 from consentgen.signing import PX_TO_PT, add_fields, placements
 
 QR_SLOT = "form-qr"
+
+
+class RefusedURL(FatalURLFetchingError):  # type: ignore[misc]
+    """A form asked for something outside the project: the render stops."""
+
+
+class ProjectURLFetcher(URLFetcher):  # type: ignore[misc]
+    """Serves data: URLs, regular files under templates/static and the given font files.
+
+    Every refusal is also kept in `refused`: WeasyPrint swallows errors inside an SVG image,
+    and the form must fail all the same.
+    """
+
+    def __init__(self, static_dir: Path, font_files: Iterable[Path] = ()) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False)
+        self.static_dir = static_dir.resolve()
+        self.font_files = {path.resolve() for path in font_files}
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+        scheme = url_scheme(url)
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(url2pathname(url.split("?", 1)[0].split("#", 1)[0].split(":", 1)[1]))
+            path = path.resolve()  # symlinks too: a link out of static/ is refused
+            allowed = path.is_relative_to(self.static_dir) or path in self.font_files
+            if allowed and _is_regular_file(path):
+                return URLFetcherResponse(url, path.read_bytes())
+        message = (
+            f"refused to fetch {url!r}: forms may use only the project's own files "
+            "and the configured fonts"
+        )
+        self.refused.append(message)
+        raise RefusedURL(message)
+
+
+def _is_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 class PdfWriter:

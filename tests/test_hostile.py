@@ -21,8 +21,7 @@ from click.testing import CliRunner, Result
 from consentgen.cli import cli
 from consentgen.config import load_settings
 from consentgen.errors import ConsentgenError
-from consentgen.lockdown import ProjectURLFetcher, RefusedURL
-from consentgen.pdf import PdfWriter
+from consentgen.pdf import PdfWriter, ProjectURLFetcher, RefusedURL
 from consentgen.render import FormContext
 
 ES_PO = "locales/es/LC_MESSAGES/messages.po"
