@@ -1,9 +1,9 @@
 """Translation review: a named reviewer's sign-off of the exact translations in a catalog.
 
 The sign-off is kept beside the catalog, in review.json, a file translation platforms do not
-rewrite. It records a fingerprint of every entry (msgid, msgstr, fuzzy flag); a locale is
-reviewed only while that fingerprint matches its catalog, so any change to a translation makes
-it a draft again.
+rewrite. It records a fingerprint of every entry (msgid, msgstr, fuzzy flag) and of the
+Plural-Forms rule; a locale is reviewed only while that fingerprint matches its catalog, so any
+change to a translation, or to which plural form a count shows, makes it a draft again.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def review_path(po: Path) -> Path:
 
 
 def fingerprint(catalog: Catalog) -> str:
-    """A digest of every translation in a catalog, exactly as it stands."""
+    """A digest of every translation in a catalog, exactly as it stands, and of its plural
+    rule, which decides which translation a count shows."""
     entries = []
     for message in catalog:
         if not message.id:
@@ -54,7 +55,8 @@ def fingerprint(catalog: Catalog) -> str:
         )
         entries.append([ids, strings, message.fuzzy, message.context or ""])
     entries.sort()
-    return hashlib.sha256(json.dumps(entries, ensure_ascii=False).encode("utf-8")).hexdigest()
+    signed = {"plural_forms": catalog.plural_forms, "entries": entries}
+    return hashlib.sha256(json.dumps(signed, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def review_state(po: Path, catalog: Catalog) -> ReviewState:

@@ -62,6 +62,19 @@ def test_review_signs_off_until_a_translation_changes(project: Path, runner: Cli
     assert "draft" in _run(runner, project, "list").output
 
 
+def test_a_changed_plural_rule_undoes_the_sign_off(project: Path, runner: CliRunner) -> None:
+    """The rule picks which translation a count shows: changing it changes what patients read."""
+    assert _run(runner, project, "review", "es", "--by", "Ana Ruiz, CMI").exit_code == 0
+    assert _run(runner, project, "build", "-l", "es", "--release", "-f", "html").exit_code == 0
+    po = project / ES_PO
+    text = po.read_text("utf-8")
+    rule = next(line for line in text.split("\n") if line.startswith('"Plural-Forms:'))
+    po.write_text(text.replace(rule, '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"'), "utf-8")
+    refused = _run(runner, project, "build", "-l", "es", "--release", "-f", "html")
+    assert refused.exit_code == 1
+    assert "translations changed since Ana Ruiz, CMI signed them off" in refused.output
+
+
 def test_review_refuses_an_incomplete_catalog(project: Path, runner: CliRunner) -> None:
     _retranslate(project / ES_PO, "Witness", "")
     result = _run(runner, project, "review", "es", "--by", "Ana Ruiz")
