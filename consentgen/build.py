@@ -69,6 +69,13 @@ class BuildReport:
     failed: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)  # each message once: exit status
 
+    def summary(self, seconds: float) -> str:
+        """The closing line: what was built, left as it was, or failed."""
+        return (
+            f"built {len(self.written)} files, {len(self.unchanged)} unchanged, "
+            f"{len(self.skipped)} up to date, {len(self.failed)} failed in {seconds:.1f} s"
+        )
+
     def raise_for_failures(self) -> None:
         """Fail with every form's error, once each: exit 2 for bad input, else 1."""
         if not self.failures:
@@ -242,7 +249,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # A form that fails does not lose the others: they are written, and the report carries
     # every failure (each different message once) for raise_for_failures.
     untranslated: dict[str, set[str]] = {code: set() for code in codes}
-    failures: dict[str, int] = {}
     # Each rendered file goes straight to a hidden temporary file beside its target, so memory
     # stays flat however many forms a build makes; they are renamed into place at the end.
     staged: dict[str, tuple[Path | None, Artifact]] = {}  # None: already on disk, unchanged
@@ -251,7 +257,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             for job, result in _render_all(settings, catalogs, todo, request.jobs, advance):
                 if result.error is not None:
                     message, status = result.error
-                    failures.setdefault(message, status)
+                    report.failures.setdefault(message, status)
                     report.failed += job.paths.values()
                     continue
                 untranslated[job.locale] |= result.untranslated
@@ -269,7 +275,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             out_dir,
             previous,
             staged,
-            failures,
             untranslated,
             source_renderer,
             log,
@@ -278,7 +283,6 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for temporary, _ in staged.values():
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
-    report.failures = failures
     return report
 
 
@@ -338,7 +342,6 @@ def _finish(
     out_dir: Path,
     previous: dict[str, Artifact],
     staged: dict[str, tuple[Path | None, Artifact]],
-    failures: dict[str, int],
     untranslated: dict[str, set[str]],
     source_renderer: FormRenderer,
     log: object,
@@ -386,7 +389,7 @@ def _finish(
         staged[path] = (None, artifact)
         report.written.append(path)
         log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
-    for name, content in finishing.items() if staged or not failures else ():
+    for name, content in finishing.items() if staged or not report.failures else ():
         target = out_dir / name
         if not (target.is_file() and _file_bytes_equal(target, content)):
             atomic_write(target, content)

@@ -145,8 +145,10 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InputError(shown, "not UTF-8: catalogs must be UTF-8 encoded", line) from None
-    _check_strings(shown, text)
-    if (bad_header := _header_error(shown, text)) is not None:
+    # Lines end at "\n" only, as Babel reads them: U+2028 and the like are text in a string.
+    lines = text.split("\n")
+    _check_strings(shown, lines)
+    if (bad_header := _header_error(shown, lines)) is not None:
         raise bad_header
     try:
         catalog = read_po(io.StringIO(text), locale=locale, domain=DOMAIN, abort_invalid=True)
@@ -156,14 +158,14 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
         ) from None
     except Exception as exc:  # Babel raises plain errors on a malformed header
         raise InputError(
-            shown, f"cannot parse catalog header: {exc}", _header_fault_line(text, str(exc))
+            shown, f"cannot parse catalog header: {exc}", _header_fault_line(lines, str(exc))
         ) from None
     charset = (catalog.charset or "").lower().replace("_", "-")
     if charset not in {"utf-8", "utf8"}:
         raise InputError(
             shown,
             f"Content-Type charset is {catalog.charset!r}; catalogs must be UTF-8",
-            _header_line(text, "Content-Type"),
+            _header_line(lines, "Content-Type"),
         )
     return catalog
 
@@ -172,14 +174,13 @@ _KEYWORD_LINE = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(\[\d+\])?)\s+(?
 _STRING = re.compile(r'^"(?:[^"\\]|\\.)*"$')
 
 
-def _check_strings(shown: str, text: str) -> None:
+def _check_strings(shown: str, lines: list[str]) -> None:
     """Refuse a string that is not closed on its line.
 
     Babel reads `msgstr "Entiendo que nadie puede` as "Entiendo que nadie pued": a dropped
     quote would silently cut a translation.
     """
-    # Lines end at "\n" only, as Babel reads them: U+2028 and the like are text in a string.
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(lines, 1):
         stripped = line.strip(" \t\r")
         if not stripped or stripped.startswith("#"):
             continue
@@ -189,22 +190,36 @@ def _check_strings(shown: str, text: str) -> None:
             raise InputError(shown, 'string not closed on its line (a missing ")', number)
 
 
-_PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*[^;]+;?\s*$")
+PLURAL_FORMS = re.compile(r"^nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
 MAX_PLURALS = 6  # the most any language has (CLDR: Arabic)
 
 
-def _header_error(shown: str, text: str) -> InputError | None:
+def plural_forms_header(lines: list[str]) -> tuple[int, str] | None:
+    """The Plural-Forms header's line and value (a wrapped value joined), if there is one."""
+    number = _header_line(lines, "Plural-Forms")
+    if number is None:
+        return None
+    text = lines[number - 1]
+    value = text[len('"Plural-Forms:') :].strip().removesuffix('"').removesuffix("\\n").strip()
+    following = number
+    while following < len(lines) and lines[following].startswith('"') and not text.endswith('\\n"'):
+        text = lines[following]
+        value += text.strip('"').removesuffix("\\n")
+        following += 1
+    return number, value
+
+
+def _header_error(shown: str, lines: list[str]) -> InputError | None:
     """A malformed Plural-Forms header, which Babel reports at the header's end, at its line.
 
     nplurals is bounded too: Babel makes a list that long for every plural message, so a
     hostile nplurals=100000000 would take the memory of the machine.
     """
-    line = _header_line(text, "Plural-Forms")
-    if line is None:
+    header = plural_forms_header(lines)
+    if header is None:
         return None
-    value = text.split("\n")[line - 1][len('"Plural-Forms:') :].strip().removesuffix('"')
-    value = value.removesuffix("\\n").strip()
-    match = _PLURAL_FORMS.match(value)
+    line, value = header
+    match = PLURAL_FORMS.match(value)
     if match and 1 <= int(match.group(1)) <= MAX_PLURALS:
         return None
     if match:
@@ -212,9 +227,8 @@ def _header_error(shown: str, text: str) -> InputError | None:
     return InputError(shown, f"Plural-Forms is not valid: {value!r}", line)
 
 
-def _header_fault_line(text: str, message: str) -> int:
+def _header_fault_line(lines: list[str], message: str) -> int:
     """The header line holding the value an error message quotes, else the header's first."""
-    lines = text.split("\n")
     start = next((n for n, line in enumerate(lines) if line.startswith('msgstr ""')), 0)
     end = next((n for n in range(start + 1, len(lines)) if not lines[n].startswith('"')), start)
     quoted = re.findall(r"'([^']+)'", message)
@@ -224,8 +238,8 @@ def _header_fault_line(text: str, message: str) -> int:
     return start + 1
 
 
-def _header_line(text: str, header: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), 1):
+def _header_line(lines: list[str], header: str) -> int | None:
+    for number, line in enumerate(lines, 1):
         if line.startswith(f'"{header}:'):
             return number
     return None
@@ -417,9 +431,8 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
         buf.seek(0)
         translations = Translations(fp=buf, domain=DOMAIN)
     except Exception as exc:  # a bad Plural-Forms header surfaces here
-        text = path.read_text(encoding="utf-8")
         raise InputError(
-            shown, f"cannot compile catalog: {exc}", _header_line(text, "Plural-Forms")
+            shown, f"cannot compile catalog: {exc}", _header_line(text_lines, "Plural-Forms")
         ) from None
     digest = hashlib.sha256(path.read_bytes())
     signoff = review_path(path)

@@ -114,11 +114,7 @@ def build_command(
     report = build(settings, request, log=click.echo)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(
-        f"built {len(report.written)} files, {len(report.unchanged)} unchanged, "
-        f"{len(report.skipped)} up to date, {len(report.failed)} failed "
-        f"in {time.monotonic() - started:.1f} s"
-    )
+    click.echo(report.summary(time.monotonic() - started))
     report.raise_for_failures()
 
 

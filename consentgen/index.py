@@ -73,7 +73,6 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
         where = display_path(Path(filename), settings.root) if filename else shown
         raise InputError(where, str(exc) or type(exc).__name__, line) from None
     # The index is a page of the project's templates too: it loads nothing from outside.
-    check_standalone(
-        parse_html(html), settings, settings.templates_dir / INDEX_TEMPLATE, None, True
-    )
+    source_file = settings.templates_dir / INDEX_TEMPLATE
+    check_standalone(parse_html(html), settings, source_file, None, relative_links=True)
     return html.encode("utf-8")

@@ -100,7 +100,7 @@ class PdfWriter:
         self.fetcher.refused.clear()
         try:
             pdf = self._write(
-                parsed or self.parse(html),
+                parsed if parsed is not None else self.parse(html),
                 html,
                 form,
                 locale,

@@ -91,10 +91,7 @@ class Preview:
         seconds = f"{time.monotonic() - started:.1f} s"
         written = [path for path in report.written if path != "manifest.json"]
         if first:
-            click.echo(
-                f"built {len(written)} files, {len(report.unchanged)} unchanged, "
-                f"{len(report.skipped)} up to date in {seconds}"
-            )
+            click.echo(report.summary(time.monotonic() - started))
         elif causes or written or self.error:
             changed = _summary([display_path(path, self.settings.root) for path in causes])
             done = f"rebuilt {_summary(written)}" if written else "no change"

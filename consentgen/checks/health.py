@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import gettext
-import re
 
 from babel.messages.plurals import get_plural
 
+from consentgen.catalogs import PLURAL_FORMS, plural_forms_header
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
-
-_PLURAL = re.compile(r"nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*(.+?);?\s*$")
 
 
 def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
@@ -42,7 +40,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         return []
     shown = display_path(catalog.path, settings.root)
     code = subject.locale.code
-    lines = catalog.path.read_text(encoding="utf-8").splitlines()
+    lines = catalog.path.read_text(encoding="utf-8").split("\n")
     problems = []
     seen: dict[tuple[str, str], int] = {}
     for line, context, msgid in _entries(lines):
@@ -59,23 +57,16 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             )
         else:
             seen[context, msgid] = line
-    header = next(
-        ((n, text) for n, text in enumerate(lines, 1) if text.startswith('"Plural-Forms:')), None
-    )
+    header = plural_forms_header(lines)
     if header is None:
         problems.append(Problem(shown, code, "health", "no Plural-Forms header"))
         return problems
-    number, text = header
-    value = text[len('"Plural-Forms:') :].strip().removesuffix('"').removesuffix("\\n").strip()
-    while number < len(lines) and lines[number].startswith('"') and not text.endswith('\\n"'):
-        text = lines[number]
-        value += text.strip('"').removesuffix("\\n")
-        number += 1
-    match = _PLURAL.match(value)
+    number, value = header
+    match = PLURAL_FORMS.match(value)
     expected = get_plural(code).num_plurals
     if not match:
         problems.append(
-            Problem(f"{shown}:{header[0]}", code, "health", f"Plural-Forms is not valid: {value!r}")
+            Problem(f"{shown}:{number}", code, "health", f"Plural-Forms is not valid: {value!r}")
         )
         return problems
     try:
@@ -83,7 +74,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     except (ValueError, SyntaxError):
         problems.append(
             Problem(
-                f"{shown}:{header[0]}",
+                f"{shown}:{number}",
                 code,
                 "health",
                 f"Plural-Forms expression is not valid: {match.group(2)!r}",
@@ -92,7 +83,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     if int(match.group(1)) != expected:
         problems.append(
             Problem(
-                f"{shown}:{header[0]}",
+                f"{shown}:{number}",
                 code,
                 "health",
                 f"Plural-Forms says nplurals={match.group(1)}; {code} has {expected}",
