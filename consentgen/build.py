@@ -32,11 +32,13 @@ from consentgen.errors import (
 )
 from consentgen.fonts import require_fonts
 from consentgen.index import INDEX_TEMPLATE, render_index
+from consentgen.ledger import HeldBack, write_release
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact, manifest_bytes, read_manifest
 from consentgen.output import atomic_write, stage
 from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
+from consentgen.review import REVIEWED
 from consentgen.workers import FormJob, FormResult, Workshop, render_in_worker, start_worker
 
 FORMATS = ("html", "pdf")
@@ -52,10 +54,11 @@ class BuildRequest:
     formats: tuple[str, ...] = ()
     out_dir: Path | None = None
     force: bool = False
-    release: bool = False
+    release: bool = False  # all or nothing: refuse the whole build if any form is not ready
     variants: tuple[str, ...] = ()
     jobs: int = 1
     shard: tuple[int, int] = (1, 1)  # this runner's slice I of N
+    release_ready: bool = False  # release every form that is ready, hold back the others
 
 
 @dataclass
@@ -68,6 +71,8 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     failures: dict[str, int] = field(default_factory=dict)  # each message once: exit status
+    held_back: list[HeldBack] = field(default_factory=list)  # by a --release-ready build
+    release: Path | None = None  # the ledger record a release wrote
 
     def summary(self, seconds: float) -> str:
         """The closing line: what was built, left as it was, or failed."""
@@ -200,10 +205,16 @@ def run_checks(
     problems: list[Problem] = []
     for code in chosen:
         locale = form_locale(code, settings.default_locale, settings.fonts)
-        catalog = _load_catalog(settings, code, strict=False)
+        catalog = load_locale_catalog(settings, code, strict=False)
         renderer = FormRenderer(settings, locale, source, catalog)
-        forms = {p: renderer.render(p) for p in procedures}
-        subject = LocaleUnderCheck(locale, catalog, forms, source_forms)
+        rendered = {p: renderer.render_form(p) for p in procedures}
+        subject = LocaleUnderCheck(
+            locale,
+            catalog,
+            {p: form.html for p, form in rendered.items()},
+            source_forms,
+            {p: form.messages.untranslated for p, form in rendered.items()},
+        )
         for _name, check in registered():
             problems += check(settings, subject)
         if scores is not None:
@@ -211,7 +222,8 @@ def run_checks(
     return problems
 
 
-def _load_catalog(settings: Settings, code: str, strict: bool = True) -> LocaleCatalog:
+def load_locale_catalog(settings: Settings, code: str, strict: bool = True) -> LocaleCatalog:
+    """A configured locale's catalog (the source language has none), or a one-line error."""
     if code == settings.default_locale:
         return source_catalog(code)
     path = po_path(settings.root, code)
@@ -235,14 +247,23 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
         for leftover in out_dir.rglob(".*.tmp"):
             leftover.unlink(missing_ok=True)
 
-    # A release runs the checks first: each fault is named, and nothing is built (exit 1).
-    if request.release and (problems := run_checks(settings, codes)):
-        raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
+    # A release runs the checks first. All or nothing: each fault is named, and nothing is
+    # built (exit 1). Release what is ready: each form a fault concerns is held back, named.
+    report = BuildReport()
+    releasing = request.release or request.release_ready
+    if releasing:
+        problems = run_checks(settings, codes)
+        if request.release and problems:
+            raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
+        report.held_back = _held_back(settings, problems, procedures, codes)
+        if len({(h.procedure, h.locale) for h in report.held_back}) == len(procedures) * len(codes):
+            lines = [h.line() for h in report.held_back]
+            raise QualityGateFailed("\n".join(["nothing is ready to release:", *lines]))
+    held = {(h.procedure, h.locale) for h in report.held_back}
 
     # Read and check every input first: a bad catalog stops the build before anything is written.
-    catalogs = {code: _load_catalog(settings, code) for code in codes}
-    report = BuildReport()
-    todo = _plan(settings, request, procedures, codes, catalogs, previous, out_dir, report)
+    catalogs = {code: load_locale_catalog(settings, code) for code in codes}
+    todo = _plan(settings, request, procedures, codes, catalogs, previous, out_dir, report, held)
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
 
     # Render: in this process, or in workers that each load the project once.
@@ -269,6 +290,8 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
                         and _file_sha256(target) == artifact.sha256
                     )
                     staged[artifact.path] = (None if same else stage(target, content), artifact)
+        if releasing:
+            _hold_back_unready(request, report, staged, previous)
         _finish(
             settings,
             report,
@@ -278,6 +301,7 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
             untranslated,
             source_renderer,
             log,
+            "all" if request.release else "ready" if request.release_ready else None,
         )
     finally:
         for temporary, _ in staged.values():
@@ -295,8 +319,10 @@ def _plan(
     previous: dict[str, Artifact],
     out_dir: Path,
     report: BuildReport,
+    held: set[tuple[str, str]],
 ) -> list[FormJob]:
-    """The forms to render: those of this shard whose inputs changed since the last build.
+    """The forms to render: those of this shard whose inputs changed since the last build,
+    less the (procedure, locale) pairs a release holds back.
 
     The others are recorded in the report as skipped.
     """
@@ -305,10 +331,13 @@ def _plan(
     shared = _shared_inputs(settings)
     locales = {code: form_locale(code, settings.default_locale, settings.fonts) for code in codes}
     fonts = {code: require_fonts(locales[code], settings) for code in codes}
+    layout = {code: _layout_sha256(settings, shared, fonts[code]) for code in codes}
     todo: list[FormJob] = []
     for code in codes:
         for procedure in procedures:
             for variant in variants:
+                if (procedure, code) in held:
+                    continue
                 if not in_shard(f"{code}/{procedure}/{variant}", request.shard):
                     continue
                 if variant == "bilingual" and code == settings.default_locale:
@@ -332,8 +361,20 @@ def _plan(
                 ):
                     report.skipped += wanted.values()
                     continue
-                todo.append(FormJob(code, procedure, variant, wanted, digests))
+                todo.append(FormJob(code, procedure, variant, wanted, digests, layout[code]))
     return todo
+
+
+def _layout_sha256(settings: Settings, shared: dict[str, str], fonts: list[Path]) -> str:
+    """A digest of what turns a form's HTML into its PDF: fonts, libraries, the fields setting.
+
+    With the HTML itself, it makes the PDF's identifier: a change that changes no rendered
+    text (a catalog's header, comments or line wrapping) leaves every byte of the PDF as it was.
+    """
+    inputs = {key: value for key, value in shared.items() if key.startswith("package:")}
+    inputs.update({f"font:{font}": _file_sha256(font) for font in fonts})
+    inputs["pdf_fields"] = settings.pdf_fields
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _finish(
@@ -345,8 +386,9 @@ def _finish(
     untranslated: dict[str, set[str]],
     source_renderer: FormRenderer,
     log: object,
+    release_mode: str | None = None,
 ) -> None:
-    """Put the staged files in place, then the index and the manifest."""
+    """Put the staged files in place, then the release record, the index and the manifest."""
     for code, messages in untranslated.items():
         catalog_path = po_path(settings.root, code)
         if messages and code != settings.default_locale:
@@ -367,12 +409,9 @@ def _finish(
         if (artifact.procedure, artifact.locale) in configured and _intact(out_dir, artifact)
     }
     artifacts.update({path: artifact for path, (_, artifact) in staged.items()})
-    # The index and manifest are ready before the first file is put in place: a broken index
-    # template fails the build here, with build/ untouched.
-    finishing = {
-        "index.html": render_index(settings, list(artifacts.values()), source_renderer),
-        "manifest.json": manifest_bytes(list(artifacts.values())),
-    }
+    # The index is ready before the first file is put in place: a broken index template fails
+    # the build here, with build/ untouched.
+    index = render_index(settings, list(artifacts.values()), source_renderer)
 
     # Before a file is replaced, the manifest stops vouching for it: a build killed at any
     # moment leaves a manifest whose every entry matches the file on disk, and the next build
@@ -389,6 +428,21 @@ def _finish(
         staged[path] = (None, artifact)
         report.written.append(path)
         log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
+    # The ledger records a release once its files are in place. An all-or-nothing release in
+    # which a form failed is no release.
+    release = None
+    released = sorted(staged.keys() | set(report.skipped))
+    if release_mode and released and not (release_mode == "all" and report.failures):
+        record = write_release(
+            settings.root, [artifacts[p] for p in released if p in artifacts], report.held_back
+        )
+        report.release = record
+        release = display_path(record, settings.root)
+        log(f"released {len(released)} files: {release}")  # type: ignore[operator]
+    finishing = {
+        "index.html": index,
+        "manifest.json": manifest_bytes(list(artifacts.values()), release),
+    }
     for name, content in finishing.items() if staged or not report.failures else ():
         target = out_dir / name
         if not (target.is_file() and _file_bytes_equal(target, content)):
@@ -464,3 +518,66 @@ def _up_to_date(out_dir: Path, artifact: Artifact | None, digest: str) -> bool:
 
 def _file_bytes_equal(path: Path, content: bytes) -> bool:
     return path.stat().st_size == len(content) and path.read_bytes() == content
+
+
+def _held_back(
+    settings: Settings, problems: list[Problem], procedures: list[str], codes: list[str]
+) -> list[HeldBack]:
+    """The forms each check problem keeps out of a release, with the problem as the reason.
+
+    A problem in a translated locale holds back that locale's forms; one in the source
+    language holds back every locale's. A problem found in a procedure's template holds back
+    only that procedure's forms; any other (a catalog, messages.pot) holds back all of them.
+    """
+    templates = {
+        display_path(procedure_template(settings, p), settings.root): p for p in procedures
+    }
+    held: list[HeldBack] = []
+    for problem in problems:
+        path = problem.where.rsplit(":", 1)[0] if problem.where[-1:].isdigit() else problem.where
+        concerned = [templates[path]] if path in templates else procedures
+        if problem.locale == settings.default_locale:
+            locales = codes
+        elif problem.locale in codes:
+            locales = [problem.locale]
+        else:
+            continue
+        held += [HeldBack(p, code, problem.line()) for p in concerned for code in locales]
+    return list(dict.fromkeys(held))
+
+
+def _hold_back_unready(
+    request: BuildRequest,
+    report: BuildReport,
+    staged: dict[str, tuple[Path | None, Artifact]],
+    previous: dict[str, Artifact],
+) -> None:
+    """A release never includes a form whose status is not reviewed, whatever the checks said.
+
+    All or nothing: such a form refuses the release before anything is written. Release what
+    is ready: it is held back, named, and not written.
+    """
+    candidates = [artifact for _, artifact in staged.values()]
+    candidates += [previous[path] for path in report.skipped if path in previous]
+    unready = sorted(
+        {(a.procedure, a.locale, a.translation_status) for a in candidates}
+        - {(a.procedure, a.locale, REVIEWED) for a in candidates}
+    )
+    if not unready:
+        return
+    reasons = [
+        HeldBack(procedure, locale, f"the form is {status}, not reviewed")
+        for procedure, locale, status in unready
+    ]
+    if request.release:
+        raise QualityGateFailed("\n".join(["release refused:", *(h.line() for h in reasons)]))
+    report.held_back += reasons
+    pairs = {(h.procedure, h.locale) for h in reasons}
+    for path, (temporary, artifact) in list(staged.items()):
+        if (artifact.procedure, artifact.locale) in pairs:
+            if temporary is not None:
+                temporary.unlink(missing_ok=True)
+            del staged[path]
+    report.skipped = [
+        p for p in report.skipped if (previous[p].procedure, previous[p].locale) not in pairs
+    ]

@@ -7,6 +7,7 @@ every translation, so a msgstr can never reach a form as live markup.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -336,6 +337,20 @@ def placeholder_problems(message: Message) -> list[str]:
 
 
 @dataclass
+class FormMessages:
+    """The messages one form shows: all of them, and those its catalog does not translate."""
+
+    used: set[str] = field(default_factory=set)
+    untranslated: set[str] = field(default_factory=set)
+
+    @property
+    def percent_translated(self) -> int:
+        if not self.used:
+            return 100
+        return (100 * (len(self.used) - len(self.untranslated))) // len(self.used)
+
+
+@dataclass
 class LocaleCatalog:
     """A locale's catalog, compiled in memory for rendering."""
 
@@ -355,14 +370,31 @@ class LocaleCatalog:
     # Messages a render asked for that this catalog does not translate: the form shows them
     # in the source language, which the build reports.
     untranslated_used: set[str] = field(default_factory=set)
+    # The records of the renders in progress (see record()).
+    recordings: list[FormMessages] = field(default_factory=list)
 
     @property
     def percent_translated(self) -> int:
         return 100 if not self.total else (100 * self.translated) // self.total
 
+    @contextlib.contextmanager
+    def record(self) -> Iterator[FormMessages]:
+        """Collect the messages one render asks for, and those of them left untranslated."""
+        messages = FormMessages()
+        self.recordings.append(messages)
+        try:
+            yield messages
+        finally:
+            self.recordings.remove(messages)
+
     def _note(self, message: str) -> None:
-        if self.path is not None and message not in self.translated_ids:
+        untranslated = self.path is not None and message not in self.translated_ids
+        if untranslated:
             self.untranslated_used.add(message)
+        for messages in self.recordings:
+            messages.used.add(message)
+            if untranslated:
+                messages.untranslated.add(message)
 
     def gettext(self, message: str, **variables: object) -> Markup:
         """The translation of message with its placeholders filled; text, never markup."""
@@ -413,6 +445,11 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
         if message.fuzzy:
             fuzzy += 1
         strings = message_strings(message)
+        if any(strings) and not all(s.strip() for s in strings):
+            # Blank space where a sentence should be would print as a gap in the form: the
+            # entry counts as untranslated, and the form shows the source text instead.
+            message.string = tuple("" for _ in strings) if len(strings) > 1 else ""
+            strings = message_strings(message)
         if all(strings) and not message.fuzzy:
             translated += 1
             translated_ids.add(msgid)

@@ -13,7 +13,6 @@ from consentgen.build import BuildRequest, build, select_locales
 from consentgen.config import load_settings
 from consentgen.errors import ConsentgenError, display_path
 from consentgen.locales import is_valid_identifier
-from consentgen.procedures import discover
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -82,7 +81,13 @@ locale_option = click.option(
 @click.option(
     "--release",
     is_flag=True,
-    help="Refuse draft, incomplete or fuzzy locales (exit 1), naming each reason.",
+    help="Release every form built, or nothing: refuse (exit 1) if any form is not ready, "
+    "naming each reason. Writes a record to the release ledger (releases/).",
+)
+@click.option(
+    "--release-ready",
+    is_flag=True,
+    help="Release every form that passes the checks; name each one held back and why.",
 )
 @click.pass_obj
 def build_command(
@@ -96,8 +101,11 @@ def build_command(
     shard: str,
     force: bool,
     release: bool,
+    release_ready: bool,
 ) -> None:
     """Render procedures x locales into build/, with index.html and manifest.json."""
+    if release and release_ready:
+        raise ConsentgenError("--release and --release-ready: choose one")
     settings = load_settings(root)
     request = BuildRequest(
         procedures,
@@ -109,11 +117,14 @@ def build_command(
         variants,
         jobs or os.cpu_count() or 1,
         _parse_shard(shard),
+        release_ready,
     )
     started = time.monotonic()
     report = build(settings, request, log=click.echo)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for held in report.held_back:
+        click.echo(held.line(), err=True)
     click.echo(report.summary(time.monotonic() - started))
     report.raise_for_failures()
 
@@ -202,18 +213,11 @@ def update_command(root: Path, locales: tuple[str, ...]) -> None:
 @cli.command("list")
 @click.pass_obj
 def list_command(root: Path) -> None:
-    """Procedures x locales, with percent translated and translation status."""
-    settings = load_settings(root)
-    for code in select_locales(settings, ()):
-        if code == settings.default_locale:
-            percent, status = 100, "reviewed (source language)"
-        else:
-            catalog = catalogs.load_catalog(root, code)
-            percent = catalog.percent_translated
-            review = catalog.review
-            status = f"reviewed by {review.reviewer}" if review.reviewed else "draft"
-        for procedure in discover(settings):
-            click.echo(f"{procedure:<24} {code:<8} {percent:>3}%  {status}")
+    """Procedures x locales: percent of each form's text translated, and its status."""
+    from consentgen.status import form_statuses
+
+    for status in form_statuses(load_settings(root)):
+        click.echo(status.line())
 
 
 @cli.command("check")
@@ -279,28 +283,56 @@ def review_command(root: Path, locale: str, reviewer: str) -> None:
 @cli.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--manifest",
-    "manifests",
+    "--ledger",
+    "ledgers",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The current release's manifest (default: build/manifest.json); repeat it to add "
-    "earlier releases' manifests.",
+    type=click.Path(path_type=Path),
+    help="A release record, or a folder of them (default: the project's releases/); repeatable.",
 )
 @click.option(
     "--trust",
     multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="A trusted CA certificate (PEM or DER) to check signers against (repeatable).",
+    help="A trusted CA certificate (PEM or DER) to check signers against (repeatable; "
+    "added to trust_anchors in the settings).",
+)
+@click.option(
+    "--accept-unverified-signers",
+    is_flag=True,
+    help="Exit 0 for an unaltered released form even when no trust anchor vouches for its "
+    "signers (the report still says they are not verified).",
 )
 @click.pass_obj
 def verify_command(
-    root: Path, pdf: Path, manifests: tuple[Path, ...], trust: tuple[Path, ...]
+    root: Path,
+    pdf: Path,
+    ledgers: tuple[Path, ...],
+    trust: tuple[Path, ...],
+    accept_unverified_signers: bool,
 ) -> None:
-    """Is a returned form an unaltered released one; who signed it."""
+    """Is a returned form an unaltered copy of a form released for clinical use; who signed it.
+
+    Exit 0: yes. Exit 1: altered, not released (or released as a draft), or signers not
+    verified. Exit 2: not a readable PDF, or a bad ledger or certificate.
+    """
+    from consentgen.ledger import ledger_folder, read_ledger
     from consentgen.verify import describe, verify
 
-    chosen = list(manifests) or [root / "build" / "manifest.json"]
-    report = verify(pdf, chosen, list(trust))
+    settings = None
+    try:
+        settings = load_settings(root)
+    except ConsentgenError:
+        if not ledgers:  # outside a project, the ledger must be named
+            raise
+    anchors = [*(settings.trust_anchors if settings else ()), *trust]
+    max_bytes = int((settings.verify_max_mb if settings else 50) * 1_000_000)
+    chosen = list(ledgers) or [ledger_folder(root)]
+    if not ledgers and not chosen[0].is_dir():
+        raise ConsentgenError(
+            f"{display_path(chosen[0], root)}: no release ledger (nothing was released with "
+            "`consentgen build --release`; or pass --ledger)"
+        )
+    report = verify(pdf, read_ledger(chosen, root), anchors, max_bytes, accept_unverified_signers)
     for line in describe(report, pdf):
         click.echo(line)
     if not report.unaltered:

@@ -41,6 +41,8 @@ class Settings:
     variants: tuple[str, ...] = ("standard",)
     max_grade: float = 8
     render_timeout: float = 60  # seconds one form may take to render
+    verify_max_mb: float = 50  # verify refuses a larger file before reading it
+    trust_anchors: tuple[Path, ...] = ()  # CA certificates verify checks signers against
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -135,6 +137,8 @@ def load_settings(root: Path) -> Settings:
         "variants",
         "max_grade",
         "render_timeout",
+        "verify_max_mb",
+        "trust_anchors",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -183,6 +187,28 @@ def load_settings(root: Path) -> Settings:
             f"render_timeout must be seconds, more than 0 and at most 3600, not {render_timeout!r}",
         )
         render_timeout = 60
+
+    verify_max_mb = table.get("verify_max_mb", 50)
+    if (
+        isinstance(verify_max_mb, bool)
+        or not isinstance(verify_max_mb, int | float)
+        or not 0 < verify_max_mb <= 4096
+    ):
+        problem(
+            "verify_max_mb",
+            f"verify_max_mb must be megabytes, more than 0 and at most 4096, not {verify_max_mb!r}",
+        )
+        verify_max_mb = 50
+
+    anchors = table.get("trust_anchors", [])
+    trust_anchors: list[Path] = []
+    if not isinstance(anchors, list) or not all(isinstance(x, str) for x in anchors):
+        problem("trust_anchors", f"trust_anchors must be a list of file paths, not {anchors!r}")
+        anchors = []
+    for anchor in anchors:
+        if not (root / anchor).is_file():
+            problem("trust_anchors", f"trust anchor {anchor!r} does not exist")
+        trust_anchors.append(root / anchor)
 
     default_locale = string("default_locale", table.get("default_locale", "en"), required=True)
     locales = table.get("locales", [default_locale])
@@ -251,6 +277,8 @@ def load_settings(root: Path) -> Settings:
         variants=tuple(dict.fromkeys(variants)),
         max_grade=float(max_grade),
         render_timeout=float(render_timeout),
+        verify_max_mb=float(verify_max_mb),
+        trust_anchors=tuple(trust_anchors),
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

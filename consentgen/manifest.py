@@ -34,10 +34,16 @@ def read_manifest(path: Path) -> dict[str, Artifact]:
         return {}
 
 
-def manifest_bytes(artifacts: list[Artifact]) -> bytes:
-    """The manifest's text, sorted by path, so identical builds give identical manifests."""
+def manifest_bytes(artifacts: list[Artifact], release: str | None = None) -> bytes:
+    """The manifest's text, sorted by path, so identical builds give identical manifests.
+
+    release names the ledger record of the release this build made; a build that made none is
+    a preview, and its manifest says so: only the ledger says what was released.
+    """
     data = {
         "generator": f"consentgen {__version__}",
+        "build": "release" if release else "preview",
+        "release": release,
         "artifacts": [asdict(a) for a in sorted(artifacts, key=lambda a: a.path)],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

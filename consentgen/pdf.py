@@ -88,14 +88,14 @@ class PdfWriter:
         locale: str,
         script: str,
         source: str,
-        inputs_digest: str,
+        identifier: str,
         parsed: HTML | None = None,
     ) -> bytes:
         """A tagged PDF of one form, byte-identical for identical input.
 
         script is the locale's writing system (for the fields' font); source names the form in
-        error messages; inputs_digest, a digest of everything the form is made from, becomes
-        the PDF's permanent identifier; parsed is html as parse() gave it, if it was.
+        error messages; identifier, a digest of the form's content (hex), becomes the PDF's
+        permanent identifier; parsed is html as parse() gave it, if it was.
         """
         self.fetcher.refused.clear()
         try:
@@ -105,7 +105,7 @@ class PdfWriter:
                 form,
                 locale,
                 script,
-                inputs_digest[:32].encode("ascii"),
+                identifier[:32].encode("ascii"),
             )
         except RefusedURL as exc:
             raise ConsentgenError(f"{source}: {locale}: {exc}") from None

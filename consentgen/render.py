@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import mimetypes
 import os
@@ -17,10 +18,11 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from consentgen import __version__
-from consentgen.catalogs import LocaleCatalog
+from consentgen.catalogs import FormMessages, LocaleCatalog
 from consentgen.config import ProcedureSettings, Settings
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale
+from consentgen.review import INCOMPLETE
 
 # Stand-ins for CSS counters: a translator writes "Page %(page)s of %(pages)s" in any order.
 PAGE_COUNTER = "\ue000"
@@ -76,6 +78,15 @@ class FormContext:
     revision_date: str
     build_timestamp: str
     translation_status: str
+
+
+@dataclass(frozen=True)
+class RenderedForm:
+    """One form's HTML, the identity and status it carries, and the messages it shows."""
+
+    html: str
+    form: FormContext
+    messages: FormMessages
 
 
 def build_timestamp(procedure: ProcedureSettings) -> dt.datetime:
@@ -176,7 +187,11 @@ class FormRenderer:
         return data_url(path)
 
     def form_context(self, procedure: str) -> FormContext:
-        """The identity stamped on a procedure's form in this locale."""
+        """The identity stamped on a procedure's form in this locale, before it is rendered.
+
+        Its status is the catalog's; render_form() makes it incomplete where the form turns
+        out to show a message the catalog does not translate.
+        """
         entry = self.settings.procedures[procedure]
         return FormContext(
             form_id=entry.form_id,
@@ -199,10 +214,31 @@ class FormRenderer:
 
     def render(self, procedure: str, variant: str = "standard") -> str:
         """The standalone HTML form of one procedure, in a variant (standard, large-print)."""
+        return self.render_form(procedure, variant).html
+
+    def render_form(self, procedure: str, variant: str = "standard") -> RenderedForm:
+        """A procedure's form with the status computed from what it shows.
+
+        A form that shows any message its catalog does not translate (new source text, a fuzzy,
+        empty or blank entry) is incomplete, whatever the catalog's sign-off says: it is
+        rendered again to carry that status, its notice and its watermark.
+        """
+        form = self.form_context(procedure)
+        with self.catalog.record() as messages:
+            html = self._render(procedure, variant, form)
+        if messages.untranslated and form.translation_status != INCOMPLETE:
+            form = dataclasses.replace(form, translation_status=INCOMPLETE)
+            with self.catalog.record() as notice:
+                html = self._render(procedure, variant, form)
+            messages.used |= notice.used
+            messages.untranslated |= notice.untranslated
+        return RenderedForm(html, form, messages)
+
+    def _render(self, procedure: str, variant: str, form: FormContext) -> str:
         name = f"procedures/{procedure}.html.j2"
         try:
             template = self.env.get_template(name)
-            return template.render(self.globals, form=self.form_context(procedure), variant=variant)
+            return template.render(self.globals, form=form, variant=variant)
         except jinja2.TemplateSyntaxError as exc:
             path = Path(exc.filename) if exc.filename else self.settings.templates_dir / name
             raise InputError(

@@ -21,6 +21,13 @@ from consentgen.output import atomic_write
 
 REVIEW_FILE = "review.json"
 
+# A form's status, worst first (README, "Status of a form"). Every status but reviewed carries
+# a notice and a watermark, and none but reviewed is ever released.
+INCOMPLETE = "incomplete"  # the form shows a message its catalog does not translate
+DRAFT = "draft"  # no qualified reviewer has signed off the translations, or they changed since
+REVIEWED = "reviewed"
+STATUSES = (INCOMPLETE, DRAFT, REVIEWED)
+
 
 @dataclass(frozen=True)
 class ReviewState:
@@ -32,7 +39,7 @@ class ReviewState:
 
     @property
     def status(self) -> str:
-        return "reviewed" if self.reviewed else "draft"
+        return REVIEWED if self.reviewed else DRAFT
 
 
 def review_path(po: Path) -> Path:
@@ -83,7 +90,7 @@ def record_review(root: Path, po: Path, catalog: Catalog, reviewer: str) -> Path
     from consentgen.catalogs import message_strings  # catalogs imports this module
 
     shown = display_path(po, root)
-    untranslated = [m for m in catalog if m.id and not all(message_strings(m))]
+    untranslated = [m for m in catalog if m.id and not all(s.strip() for s in message_strings(m))]
     fuzzy = [m for m in catalog if m.id and m.fuzzy]
     if untranslated or fuzzy:
         raise ConsentgenError(

@@ -28,6 +28,26 @@ SIGNATURE_FIELDS = (
     "interpreter_signature",
     "witness_signature",
 )
+# Who fills each field in: the signer it belongs to. `verify` holds each signer's fields to
+# what they were when that signer signed. The consent statement's fields (the practitioner) are
+# filled in before anyone signs, and every signer reads them: they belong to the statement.
+SIGNER_ROLES = ("patient", "provider", "interpreter", "witness")
+STATEMENT_ROLE = "statement"
+_ROLE_OF_FIELD = {
+    "practitioner": STATEMENT_ROLE,
+    "teaching_exams_yes": "patient",
+    "teaching_exams_no": "patient",
+}
+
+
+def field_role(name: str) -> str | None:
+    """The role a form field belongs to: a signer's (its name's prefix), or the statement's."""
+    if name in _ROLE_OF_FIELD:
+        return _ROLE_OF_FIELD[name]
+    prefix = name.split("_", 1)[0]
+    return prefix if prefix in SIGNER_ROLES else None
+
+
 _FIELD_ELEMENT = re.compile(
     r'id="(?P<id>[a-z_]+)-(?P<kind>line|box)" data-field="(?P<field>[a-z_]+)" '
     r'data-label="(?P<label>[^"]*)"'
@@ -80,6 +100,9 @@ def placements(pages: Iterable[object], form_html: str) -> list[FieldPlacement]:
             found.append(FieldPlacement(name, field_kind, number, rect, label))
     placed = [f.name for f in found]
     for name in labels:
+        if field_role(name) is None:
+            # verify could not tell whose field it is, so could not protect it.
+            raise ValueError(f"form field {name!r} belongs to no signer (see field_role)")
         if placed.count(name) != 1:
             # A template changed so that a line lost its anchor: never ship a form without it.
             raise ValueError(f"form field {name!r} has {placed.count(name)} places in the layout")

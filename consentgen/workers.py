@@ -79,6 +79,7 @@ class FormJob:
     variant: str
     paths: dict[str, str]  # format -> output path
     digests: dict[str, str]  # format -> inputs_sha256
+    layout_sha256: str = ""  # fonts and libraries that lay the HTML out (see pdf_identifier)
 
 
 @dataclass
@@ -143,14 +144,14 @@ class Workshop:
         renderer = self.renderer(job.locale)
         locale = self.locale(job.locale)
         if job.variant == "bilingual":
+            rendered = renderer.render_form(job.procedure)
             html = compose(
-                renderer.render(job.procedure),
-                self.source_renderer.render(job.procedure),
-                locale,
-                self.source,
+                rendered.html, self.source_renderer.render(job.procedure), locale, self.source
             )
         else:
-            html = renderer.render(job.procedure, job.variant)
+            rendered = renderer.render_form(job.procedure, job.variant)
+            html = rendered.html
+        form = rendered.form
         # Nothing from outside the form, whichever format it is written in: the tree checked is
         # the one WeasyPrint lays out (parsed once), or the same parser's for HTML alone.
         parsed = self._writer().parse(html) if "pdf" in job.paths else None
@@ -158,15 +159,14 @@ class Workshop:
         template = procedure_template(self.settings, job.procedure)
         tree = parsed.etree_element if parsed is not None else parse_html(html)
         check_standalone(tree, self.settings, template, catalog)
-        form = renderer.form_context(job.procedure)
-        result = FormResult(untranslated=set(self.catalogs[job.locale].untranslated_used))
+        result = FormResult(untranslated=set(rendered.messages.untranslated))
         for fmt, path in job.paths.items():
             if fmt == "html":
                 content = html.encode("utf-8")
             else:
                 shown = display_path(template, self.settings.root)
                 content = self._writer().write(
-                    html, form, job.locale, locale.script, shown, job.digests[fmt], parsed
+                    html, form, job.locale, locale.script, shown, pdf_identifier(job, html), parsed
                 )
             result.files.append(
                 (
@@ -203,6 +203,14 @@ class Workshop:
                 self.settings.templates_dir, self.settings.pdf_fields, font_files=fonts
             )
         return self.pdf_writer
+
+
+def pdf_identifier(job: FormJob, html: str) -> str:
+    """The PDF's permanent identifier, from the form's own content: its HTML, and the fonts and
+    libraries that lay it out; never from the files it was rendered from (see _layout_sha256)."""
+    digest = hashlib.sha256(job.layout_sha256.encode("ascii"))
+    digest.update(html.encode("utf-8"))
+    return digest.hexdigest()
 
 
 # The worker process's workshop, made once by its initializer.

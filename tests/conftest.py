@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
 
 from consentgen.cli import cli
 
@@ -90,3 +98,92 @@ def body_font_size(pdf: Path, page: int) -> float:
 
     PdfReader(pdf).pages[page].extract_text(visitor_text=visit)
     return max(sizes, key=lambda k: sizes[k])
+
+
+def _cert_name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A throwaway CA and two signer certificates it issued, as PEM files."""
+    folder = tmp_path_factory.mktemp("pki")
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_cert_name("consentgen test CA"))
+        .issuer_name(_cert_name("consentgen test CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    files = {"ca": folder / "ca.pem"}
+    files["ca"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    for who in ("patient", "provider"):
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(_cert_name(f"Test {who.title()}"))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, True, False, False, False, False, False, False, False),
+                critical=True,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        files[f"{who}_key"] = folder / f"{who}.key"
+        files[f"{who}_key"].write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        files[f"{who}_cert"] = folder / f"{who}.pem"
+        files[f"{who}_cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return files
+
+
+def sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
+    """The form signed in field by who (a key and certificate of pki), with pyHanko."""
+    signer = signers.SimpleSigner.load(
+        str(pki[f"{who}_key"]), str(pki[f"{who}_cert"]), ca_chain_files=(str(pki["ca"]),)
+    )
+    out = io.BytesIO()
+    signers.sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(data)),
+        signers.PdfSignatureMetadata(field_name=field),
+        signer=signer,
+        output=out,
+    )
+    return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled project with its en and es PDFs released; returns the project.
+
+    The es sign-off is a test reviewer's, recorded in this throwaway copy only.
+    """
+    project = copy_project(REPO, tmp_path_factory.mktemp("released") / "project")
+    runner = CliRunner()
+    review = ["--project", str(project), "review", "es", "--by", "Test Reviewer (test only)"]
+    assert runner.invoke(cli, review).exit_code == 0
+    result = runner.invoke(
+        cli,
+        ["--project", str(project), "build", "--release", "-l", "en", "-l", "es", "-f", "pdf"],
+    )
+    assert result.exit_code == 0, result.output
+    return project

@@ -6,7 +6,6 @@ validation against that CA.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import shutil
@@ -15,14 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LOCALES, REPO, copy_project
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from conftest import LOCALES, REPO, copy_project, sign
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, PdfWriter
@@ -62,76 +56,6 @@ CHECKBOXES = {
 }
 
 
-def _name(common_name: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A throwaway CA and two signer certificates it issued, as PEM files."""
-    folder = tmp_path_factory.mktemp("pki")
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("consentgen test CA"))
-        .issuer_name(_name("consentgen test CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    files = {"ca": folder / "ca.pem"}
-    files["ca"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    for who in ("patient", "provider"):
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(_name(f"Test {who.title()}"))
-            .issuer_name(ca_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now)
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-                critical=True,
-            )
-            .sign(ca_key, hashes.SHA256())
-        )
-        files[f"{who}_key"] = folder / f"{who}.key"
-        files[f"{who}_key"].write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        files[f"{who}_cert"] = folder / f"{who}.pem"
-        files[f"{who}_cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return files
-
-
-def _sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
-    signer = signers.SimpleSigner.load(
-        str(pki[f"{who}_key"]), str(pki[f"{who}_cert"]), ca_chain_files=(str(pki["ca"]),)
-    )
-    out = io.BytesIO()
-    signers.sign_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(data)),
-        signers.PdfSignatureMetadata(field_name=field),
-        signer=signer,
-        output=out,
-    )
-    return out.getvalue()
-
-
 def _trust(pki: dict[str, Path]) -> ValidationContext:
     from pyhanko.sign.general import load_cert_from_pemder
 
@@ -151,8 +75,8 @@ def test_every_form_has_its_fields(built: Path, code: str) -> None:
 
 def test_sign_twice_and_both_signatures_validate(built: Path, pki: dict[str, Path]) -> None:
     released = (built / "en" / "kyphoplasty.pdf").read_bytes()
-    once = _sign(released, "patient_signature", "patient", pki)
-    twice = _sign(once, "provider_signature", "provider", pki)
+    once = sign(released, "patient_signature", "patient", pki)
+    twice = sign(once, "provider_signature", "provider", pki)
     assert twice.startswith(once) and once.startswith(released)
 
     reader = PdfFileReader(io.BytesIO(twice))
@@ -263,55 +187,40 @@ def test_qr_code_decodes_on_every_page(built: Path, tmp_path: Path, code: str) -
 
 
 def test_verify_accepts_a_signed_copy_and_rejects_a_changed_byte(
-    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+    released: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
 ) -> None:
-    released = (built / "es" / "kyphoplasty.pdf").read_bytes()
+    form = (released / "build" / "es" / "kyphoplasty.pdf").read_bytes()
     signed = tmp_path / "signed.pdf"
-    signed.write_bytes(_sign(released, "patient_signature", "patient", pki))
-    manifest = str(built / "manifest.json")
-    result = runner.invoke(
-        cli,
-        [
-            "--project",
-            str(REPO),
-            "verify",
-            str(signed),
-            "--manifest",
-            manifest,
-            "--trust",
-            str(pki["ca"]),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert "form: CF-SPINE-014 version 1.0, locale es, translation draft" in result.output
-    assert (
-        "released: yes - byte-identical to es/kyphoplasty.pdf (the current release)"
-        in result.output
+    signed.write_bytes(sign(form, "patient_signature", "patient", pki))
+    code, output = _verify(runner, signed, released, "--trust", str(pki["ca"]))
+    assert code == 0, output
+    assert "form: CF-SPINE-014 version 1.0, locale es, translation reviewed" in output
+    assert re.search(
+        r"released: yes - byte-identical to es/kyphoplasty.pdf of release \d{4}-\d\d-\d\d-1 "
+        r"\(.*, the current release\), released as reviewed",
+        output,
     )
     assert re.search(
-        r"patient_signature: signed by .*Test Patient; intact, valid, trusted, "
-        r"covers everything but later signatures",
-        result.output,
+        r"patient_signature: certificate issued to '.*Test Patient'; intact, valid, "
+        r"signer trusted, covers everything but later signatures",
+        output,
     )
-    assert "provider_signature: empty" in result.output
+    assert "provider_signature: empty" in output
+    assert output.rstrip().endswith("result: unaltered released form")
 
     data = bytearray(signed.read_bytes())
-    position = data.index(b"Kyphoplastia") if b"Kyphoplastia" in data else len(released) // 2
+    position = data.index(b"Kyphoplastia") if b"Kyphoplastia" in data else len(form) // 2
     data[position] ^= 0x01
     altered = tmp_path / "altered.pdf"
     altered.write_bytes(bytes(data))
-    result = runner.invoke(
-        cli, ["--project", str(REPO), "verify", str(altered), "--manifest", manifest]
-    )
-    assert result.exit_code == 1, result.output
-    assert "released: NO" in result.output and "ALTERED OR UNKNOWN" in result.output
+    code, output = _verify(runner, altered, released)
+    assert code == 1, output
+    assert "released: NO" in output and "result: NOT RELEASED FOR CLINICAL USE" in output
 
     not_pdf = tmp_path / "scan.png"
     not_pdf.write_bytes(b"\x89PNG\r\n\x1a\n")
-    result = runner.invoke(
-        cli, ["--project", str(REPO), "verify", str(not_pdf), "--manifest", manifest]
-    )
-    assert result.exit_code == 2 and "not a PDF" in result.output
+    code, output = _verify(runner, not_pdf, released)
+    assert code == 2 and "not a PDF" in output
 
 
 def test_fields_keep_every_form_within_one_and_a_half_times_its_size(tmp_path: Path) -> None:
@@ -338,28 +247,33 @@ def test_fields_keep_every_form_within_one_and_a_half_times_its_size(tmp_path: P
 
 
 def test_verify_names_a_form_from_an_earlier_release(
-    built: Path, tmp_path: Path, runner: CliRunner
+    released: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
-    earlier = tmp_path / "release-1.0.json"
-    shutil.copy(built / "manifest.json", earlier)
-    project = copy_project(REPO, tmp_path / "project")
+    project = tmp_path / "project"
+    shutil.copytree(released, project)
+    old_form = tmp_path / "old.pdf"
+    shutil.copy(project / "build" / "en" / "kyphoplasty.pdf", old_form)
     settings = project / "pyproject.toml"
     settings.write_text(
         settings.read_text("utf-8").replace('version = "1.0"', 'version = "1.1"'), "utf-8"
     )
-    assert runner.invoke(cli, ["--project", str(project), "build", "-l", "en"]).exit_code == 0
-    current = project / "build" / "manifest.json"
-    old_form = built / "en" / "kyphoplasty.pdf"
+    release = ["--project", str(project), "build", "--release", "-l", "en", "-f", "pdf"]
+    assert runner.invoke(cli, release).exit_code == 0
+    records = sorted((project / "releases").glob("*.json"))
+    assert len(records) == 2
 
-    only_current = runner.invoke(cli, ["verify", str(old_form), "--manifest", str(current)])
+    only_current = runner.invoke(
+        cli, ["--project", str(project), "verify", str(old_form), "--ledger", str(records[-1])]
+    )
     assert only_current.exit_code == 1 and "released: NO" in only_current.output
 
-    both = runner.invoke(
-        cli, ["verify", str(old_form), "--manifest", str(current), "--manifest", str(earlier)]
+    whole_ledger = runner.invoke(cli, ["--project", str(project), "verify", str(old_form)])
+    assert whole_ledger.exit_code == 0, whole_ledger.output
+    assert (
+        f"an EARLIER release, NOT the current one (superseded by release {records[-1].stem})"
+        in whole_ledger.output
     )
-    assert both.exit_code == 0, both.output
-    assert "an EARLIER release, NOT the current one" in both.output
-    assert "form: CF-SPINE-014 version 1.0" in both.output
+    assert "form: CF-SPINE-014 version 1.0" in whole_ledger.output
 
 
 def test_filled_form_prints_the_values_on_its_lines(built: Path, tmp_path: Path) -> None:
@@ -400,30 +314,27 @@ def _append_page_text(data: bytes, text: bytes) -> bytes:
 
 @pytest.mark.parametrize("signed_first", [False, True])
 def test_verify_rejects_unsigned_changes_to_the_page(
-    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner, signed_first: bool
+    released: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner, signed_first: bool
 ) -> None:
-    data = (built / "en" / "kyphoplasty.pdf").read_bytes()
+    data = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
     if signed_first:
-        data = _sign(data, "patient_signature", "patient", pki)
+        data = sign(data, "patient_signature", "patient", pki)
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(_append_page_text(data, b"NO RISKS"))
-    result = runner.invoke(
-        cli, ["verify", str(tampered), "--manifest", str(built / "manifest.json")]
-    )
-    assert result.exit_code == 1, result.output
-    assert "released: yes" in result.output  # the released bytes are still its prefix...
-    assert "ALTERED OR UNKNOWN" in result.output  # ...but what came after changes the page
-    assert "Traceback" not in result.output
+    code, output = _verify(runner, tampered, released, "--trust", str(pki["ca"]))
+    assert code == 1, output
+    assert "released: yes" in output  # the released bytes are still its prefix...
+    assert "result: ALTERED" in output  # ...but what came after changes the page
 
 
-def _verify(runner: CliRunner, pdf: Path, built: Path) -> tuple[int, str]:
-    result = runner.invoke(cli, ["verify", str(pdf), "--manifest", str(built / "manifest.json")])
+def _verify(runner: CliRunner, pdf: Path, project: Path, *options: str) -> tuple[int, str]:
+    result = runner.invoke(cli, ["--project", str(project), "verify", str(pdf), *options])
     assert "Traceback" not in result.output
     return result.exit_code, result.output
 
 
 def test_verify_rejects_an_answer_changed_after_signing(
-    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+    released: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
 ) -> None:
     from pyhanko.pdf_utils.generic import pdf_name
 
@@ -440,40 +351,41 @@ def test_verify_rejects_an_answer_changed_after_signing(
         writer.write(out)
         return out.getvalue()
 
-    released = (built / "en" / "kyphoplasty.pdf").read_bytes()
-    answered = set_checkbox(released, {"teaching_exams_no": "/Yes"})
-    signed = _sign(answered, "patient_signature", "patient", pki)
+    form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
+    answered = set_checkbox(form, {"teaching_exams_no": "/Yes"})
+    signed = sign(answered, "patient_signature", "patient", pki)
     (tmp_path / "signed.pdf").write_bytes(signed)
-    assert _verify(runner, tmp_path / "signed.pdf", built)[0] == 0
+    trust = ("--trust", str(pki["ca"]))
+    assert _verify(runner, tmp_path / "signed.pdf", released, *trust)[0] == 0
 
     flipped = set_checkbox(signed, {"teaching_exams_no": "/Off", "teaching_exams_yes": "/Yes"})
     (tmp_path / "flipped.pdf").write_bytes(flipped)
-    code, output = _verify(runner, tmp_path / "flipped.pdf", built)
+    code, output = _verify(runner, tmp_path / "flipped.pdf", released, *trust)
     assert code == 1
-    assert "ALTERED: teaching_exams_no changed after patient_signature was signed" in output
+    assert "ALTERED: teaching_exams_no" in output and "after patient_signature was signed" in output
 
 
 def test_verify_rejects_rewritten_identity_and_trailing_bytes(
-    built: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+    released: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
 ) -> None:
     from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 
-    released = (built / "es" / "kyphoplasty.pdf").read_bytes()
-    writer = IncrementalPdfFileWriter(io.BytesIO(released))
-    writer.trailer["/Info"][pdf_name("/ConsentgenTranslationStatus")] = pdf_string("reviewed")
+    form = (released / "build" / "es" / "kyphoplasty.pdf").read_bytes()
+    writer = IncrementalPdfFileWriter(io.BytesIO(form))
+    writer.trailer["/Info"][pdf_name("/ConsentgenFormVersion")] = pdf_string("2.0")
     writer.update_container(writer.trailer["/Info"])
     out = io.BytesIO()
     writer.write(out)
-    (tmp_path / "claims_reviewed.pdf").write_bytes(out.getvalue())
-    code, output = _verify(runner, tmp_path / "claims_reviewed.pdf", built)
-    assert code == 1 and "translation draft" in output
+    (tmp_path / "claims_newer.pdf").write_bytes(out.getvalue())
+    code, output = _verify(runner, tmp_path / "claims_newer.pdf", released)
+    assert code == 1 and "version 1.0, locale es, translation reviewed" in output
     assert "ALTERED: its document information no longer matches the release" in output
 
     (tmp_path / "junk.pdf").write_bytes(
-        _sign(released, "patient_signature", "patient", pki) + b"\n% appended\n"
+        sign(form, "patient_signature", "patient", pki) + b"\n% appended\n"
     )
-    code, output = _verify(runner, tmp_path / "junk.pdf", built)
-    assert code == 1 and "ALTERED" in output
+    code, output = _verify(runner, tmp_path / "junk.pdf", released, "--trust", str(pki["ca"]))
+    assert code == 1 and "result: ALTERED" in output
 
 
 def test_fields_are_in_the_structure_tree(built: Path) -> None:

@@ -4,7 +4,7 @@ they are registered in CHECKS and run by one loop (as Babel's checkers are)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from consentgen.catalogs import LocaleCatalog
 from consentgen.config import Settings
@@ -35,6 +35,8 @@ class LocaleUnderCheck:
     catalog: LocaleCatalog
     forms: dict[str, str]  # procedure -> rendered HTML
     source_forms: dict[str, str]  # the same procedures in the source language
+    # procedure -> the messages its form shows that the catalog does not translate
+    untranslated: dict[str, set[str]] = field(default_factory=dict)
 
 
 Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
+from consentgen.procedures import procedure_template
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
-    """Draft, incomplete and fuzzy catalogs."""
+    """Draft, incomplete and fuzzy catalogs, and forms that show untranslated text."""
     catalog = subject.catalog
     if catalog.path is None:
         return []
@@ -27,6 +28,18 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         )
     if catalog.fuzzy:
         problems.append(Problem(where, code, "translation", f"{catalog.fuzzy} fuzzy entries"))
+    for procedure, missing in sorted(subject.untranslated.items()):
+        if missing:
+            problems.append(
+                Problem(
+                    display_path(procedure_template(settings, procedure), settings.root),
+                    code,
+                    "translation",
+                    f"incomplete: the {procedure} form shows {len(missing)} message(s) its "
+                    "catalog does not translate (run `consentgen extract` and `consentgen "
+                    "update`, then translate them)",
+                )
+            )
     if not catalog.review.reviewed:
         problems.append(
             Problem(where, code, "translation", f"draft translation: {catalog.review.reason}")
