@@ -14,6 +14,7 @@ from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.lockdown import check_standalone, parse_html
 from consentgen.manifest import Artifact
 from consentgen.render import FormRenderer, template_position
+from consentgen.review import status_rank
 
 INDEX_TEMPLATE = "index.html.j2"
 
@@ -43,6 +44,8 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
         if variant != artifact.format:  # e.g. kyphoplasty.large-print.pdf
             label += f" ({variant.replace('-', ' ')})"
         row.files[label] = artifact.path
+        if status_rank(artifact.translation_status) < status_rank(row.status):
+            row.status = artifact.translation_status  # a row shows its worst form's status
     procedures = [
         (
             name,

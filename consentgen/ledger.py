@@ -151,13 +151,29 @@ def _read_record(path: Path, root: Path) -> Release:
     shown = display_path(path, root)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Release(
+        release = Release(
             name=path.name.removesuffix(".json"),
             released_at=str(data["released_at"]),
             forms=tuple(ReleasedForm(**entry) for entry in data["forms"]),
             held_back=tuple(HeldBack(**entry) for entry in data.get("held_back", [])),
         )
+        for form in release.forms:
+            _check_entry(form)
+        return release
     except (OSError, UnicodeDecodeError) as exc:
         raise ConsentgenError(f"{shown}: cannot read the release record ({exc})") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise ConsentgenError(f"{shown}: not a consentgen release record ({exc})") from None
+
+
+def _check_entry(form: ReleasedForm) -> None:
+    """A record is data from a file anyone could edit: every field must have its type."""
+    if not (isinstance(form.bytes, int) and not isinstance(form.bytes, bool) and form.bytes > 0):
+        raise ValueError(f"{form.path!r}: bytes must be a positive whole number")
+    if not (isinstance(form.sha256, str) and re.fullmatch(r"[0-9a-f]{64}", form.sha256)):
+        raise ValueError(f"{form.path!r}: sha256 must be 64 hexadecimal digits")
+    for name in ("path", "procedure", "locale", "format", "form_id", "form_version"):
+        if not isinstance(getattr(form, name), str):
+            raise ValueError(f"{name} must be text")
+    if not isinstance(form.translation_status, str):
+        raise ValueError(f"{form.path!r}: translation_status must be text")

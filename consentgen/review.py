@@ -29,6 +29,11 @@ REVIEWED = "reviewed"
 STATUSES = (INCOMPLETE, DRAFT, REVIEWED)
 
 
+def status_rank(status: str) -> int:
+    """A status's place in STATUSES, worst first; one this version does not know is worst."""
+    return STATUSES.index(status) if status in STATUSES else -1
+
+
 @dataclass(frozen=True)
 class ReviewState:
     """Whether a locale's translations are signed off, by whom, or why not."""

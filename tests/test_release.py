@@ -522,8 +522,9 @@ def test_a_malformed_tail_after_the_released_form_is_altered_not_unreadable(
     tail += b"startxref\n99999999\n%%EOF\n"
     code, output = _verify(runner, released, form + tail, tmp_path)
     assert code == 1, output
-    assert "released: yes" in output or "ALTERED:" in output
-    assert "result: ALTERED" in output
+    assert "released: yes - byte-identical to en/kyphoplasty.pdf" in output
+    assert re.search(r"^ALTERED: .+", output, re.M), output
+    assert output.rstrip().endswith("result: ALTERED - not the form as released and signed")
 
 
 # 7. Who signed: a trust anchor, or an explicit acceptance of unverified signers.
@@ -598,3 +599,39 @@ def test_trust_anchors_can_be_a_setting_of_the_project(
     code, output = _verify(runner, project, signed, tmp_path)
     assert code == 0, output
     assert "signer trusted" in output
+
+
+def test_a_hostile_ledger_record_is_one_line_naming_it(
+    released: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    project = _copy_released(released, tmp_path)
+    record = next((project / "releases").glob("*.json"))
+    data = json.loads(record.read_text("utf-8"))
+    data["forms"][0]["bytes"] = "69402"
+    bad = project / "releases" / "2099-01-01-1.json"
+    bad.write_text(json.dumps(data), "utf-8")
+    code, output = _run(
+        runner, project, "verify", str(project / "build" / "en" / "kyphoplasty.pdf")
+    )
+    assert code == 2
+    assert output.strip().splitlines() == [
+        "releases/2099-01-01-1.json: not a consentgen release record "
+        "('en/kyphoplasty.pdf': bytes must be a positive whole number)"
+    ]
+
+
+def test_the_manifest_and_the_release_record_follow_their_schemas(released: Path) -> None:
+    import jsonschema
+
+    record = next((released / "releases").glob("*.json"))
+    for document, schema in (
+        (released / "build" / "manifest.json", "manifest.schema.json"),
+        (record, "release.schema.json"),
+    ):
+        validator = json.loads((REPO / "schemas" / schema).read_text("utf-8"))
+        jsonschema.validate(json.loads(document.read_text("utf-8")), validator)
+        broken = json.loads(document.read_text("utf-8"))
+        key = "artifacts" if "artifacts" in broken else "forms"
+        broken[key][0]["translation_status"] = "approved-ish"
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, validator)
