@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -35,7 +35,8 @@ from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.ledger import HeldBack, write_release
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact, manifest_bytes, read_manifest
-from consentgen.output import atomic_write, stage
+from consentgen.outdir import claimed
+from consentgen.output import atomic_write, replace, stage
 from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
 from consentgen.review import REVIEWED
@@ -59,6 +60,7 @@ class BuildRequest:
     jobs: int = 1
     shard: tuple[int, int] = (1, 1)  # this runner's slice I of N
     release_ready: bool = False  # release every form that is ready, hold back the others
+    wait: bool = True  # for another build that holds the output folder (else fail at once)
 
 
 @dataclass
@@ -240,12 +242,26 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     out_dir = request.out_dir or settings.root / "build"
     procedures = select(settings, request.procedures)
     codes = select_locales(settings, request.locales)
+    # One build at a time in a folder that is consentgen's: what another build (or a killed
+    # one) is doing there is never mixed with this one's files.
+    with claimed(out_dir, wait=request.wait, say=_say) as folder:
+        return _build(settings, request, procedures, codes, folder, log)
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _build(
+    settings: Settings,
+    request: BuildRequest,
+    procedures: list[str],
+    codes: list[str],
+    out_dir: Path,
+    log: object,
+) -> BuildReport:
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
-    manifest_path = out_dir / "manifest.json"
-    previous = read_manifest(manifest_path)
-    if out_dir.is_dir():  # what a killed build left half-written is never used: remove it
-        for leftover in out_dir.rglob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+    previous = read_manifest(out_dir / "manifest.json")
 
     # A release runs the checks first. All or nothing: each fault is named, and nothing is
     # built (exit 1). Release what is ready: each form a fault concerns is held back, named.
@@ -274,8 +290,13 @@ def build(settings: Settings, request: BuildRequest, log: object = print) -> Bui
     # stays flat however many forms a build makes; they are renamed into place at the end.
     staged: dict[str, tuple[Path | None, Artifact]] = {}  # None: already on disk, unchanged
     try:
-        with _progress_bar(len(todo)) as advance:
-            for job, result in _render_all(settings, catalogs, todo, request.jobs, advance):
+        with (
+            _progress_bar(len(todo)) as advance,
+            contextlib.closing(
+                _render_all(settings, catalogs, todo, request.jobs, advance)
+            ) as results,
+        ):
+            for job, result in results:
                 if result.error is not None:
                     message, status = result.error
                     report.failures.setdefault(message, status)
@@ -424,7 +445,7 @@ def _finish(
         if temporary is None:
             report.unchanged.append(path)
             continue
-        os.replace(temporary, out_dir / path)
+        replace(temporary, out_dir / path)
         staged[path] = (None, artifact)
         report.written.append(path)
         log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
@@ -462,7 +483,7 @@ def _render_all(
     todo: list[FormJob],
     jobs: int,
     progress: Callable[[FormJob], None] = lambda job: None,
-) -> Iterator[tuple[FormJob, FormResult]]:
+) -> Generator[tuple[FormJob, FormResult], None, None]:
     """Render every planned form; in worker processes, as each finishes, when jobs > 1."""
     workers = min(jobs, len(todo))
     if workers <= 1:
@@ -476,14 +497,38 @@ def _render_all(
     # handed out one at a time, so that no worker idles while another still has a queue: a
     # Chinese form takes longer than a Spanish one.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=start_worker, initargs=(settings.root,)
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(), settings.root)
+    )
+    try:
         futures = {pool.submit(render_in_worker, job): job for job in todo}
         for future in as_completed(futures):
             job = futures.pop(future)
             yield job, future.result()
             progress(job)
+    except BaseException:
+        # Ctrl+C, a failed write, or the caller gave up: forms not yet started are cancelled
+        # and the workers stopped now, rather than after every queued form.
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end the workers at once.
+
+    ProcessPoolExecutor has no public way to stop a running task before Python 3.14
+    (`terminate_workers`); its worker processes are taken before shutdown forgets them.
+    """
+    terminate = getattr(pool, "terminate_workers", None)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    if terminate is not None:
+        with contextlib.suppress(Exception):
+            terminate()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
 
 
 @contextlib.contextmanager

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -15,7 +16,21 @@ from consentgen.errors import ConsentgenError, display_path
 from consentgen.locales import is_valid_identifier
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: Ctrl+C ends any command with one line and exit status 130."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted: staged files removed, earlier outputs kept", err=True)
+            raise click.exceptions.Exit(INTERRUPTED) from None
+
+
+INTERRUPTED = 128 + signal.SIGINT
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="consentgen")
 @click.option(
     "--project",
@@ -69,7 +84,13 @@ locale_option = click.option(
     "--jobs",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes (default: the number of CPUs).",
+    help="Worker processes (default, and at most: the number of CPUs available).",
+)
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="Fail at once (exit 2) if another build is writing into the output folder, "
+    "instead of waiting for it.",
 )
 @click.option(
     "--shard",
@@ -98,6 +119,7 @@ def build_command(
     output: Path | None,
     variants: tuple[str, ...],
     jobs: int | None,
+    no_wait: bool,
     shard: str,
     force: bool,
     release: bool,
@@ -115,9 +137,10 @@ def build_command(
         force,
         release,
         variants,
-        jobs or os.cpu_count() or 1,
+        _worker_count(jobs),
         _parse_shard(shard),
         release_ready,
+        wait=not no_wait,
     )
     started = time.monotonic()
     report = build(settings, request, log=click.echo)
@@ -127,6 +150,16 @@ def build_command(
         click.echo(held.line(), err=True)
     click.echo(report.summary(time.monotonic() - started))
     report.raise_for_failures()
+
+
+def _worker_count(requested: int | None) -> int:
+    """-j N, capped at the CPUs this process may run on: more workers than CPUs only cost
+    memory and time."""
+    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    available = available or os.cpu_count() or 1
+    if requested is not None and requested > available:
+        click.echo(f"note: -j {requested} capped at {available}, the CPUs available", err=True)
+    return min(requested or available, available)
 
 
 def _parse_shard(text: str) -> tuple[int, int]:

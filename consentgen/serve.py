@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import os
 import re
 import secrets
 import shutil
@@ -37,6 +38,7 @@ import watchfiles
 from consentgen.build import BuildReport, BuildRequest, build, select_locales
 from consentgen.config import Settings, load_settings
 from consentgen.errors import ConsentgenError, display_path
+from consentgen.outdir import refusal
 from consentgen.procedures import select
 
 HOST = "127.0.0.1"
@@ -58,6 +60,9 @@ new EventSource("{events}").onmessage = (event) => {{
 </script>
 """
 _KEEPALIVE_SECONDS = 15
+# Seconds a connection may stay idle; CONSENTGEN_SERVE_IDLE_SECONDS sets it (the tests do).
+IDLE_SECONDS = float(os.environ.get("CONSENTGEN_SERVE_IDLE_SECONDS") or 30)
+MAX_PATH = 2048  # longer request paths are answered 414; no preview file has one
 
 
 class Preview:
@@ -241,6 +246,8 @@ def _check_preview_folder(settings: Settings, folder: Path) -> None:
             f"serve -o {display_path(folder, settings.root)}: choose a folder outside build/ "
             "(the release output), templates/ and locales/"
         )
+    if (reason := refusal(folder.resolve())) is not None:
+        raise ConsentgenError(f"serve -o {folder}: refusing to build here: {reason}")
 
 
 def _summary(items: list[str], shown: int = 3) -> str:
@@ -284,6 +291,9 @@ class _PreviewHandler(BaseHTTPRequestHandler):
     """GET and HEAD of the preview folder's files, and the event stream; nothing else."""
 
     server: _PreviewServer
+    # A connection that sends no request within this many seconds is closed: an idle client
+    # cannot hold a thread forever.
+    timeout = IDLE_SECONDS
 
     def do_GET(self) -> None:
         self._answer(with_body=True)
@@ -300,6 +310,9 @@ class _PreviewHandler(BaseHTTPRequestHandler):
         host = self.headers.get("Host", HOST).rsplit(":", 1)[0].lower()
         if host not in {HOST, "localhost"}:
             self.send_error(403, "only http://127.0.0.1 serves the preview")
+            return
+        if len(self.path) > MAX_PATH:
+            self.send_error(414, "request path too long")
             return
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         if path == EVENTS:
@@ -367,11 +380,14 @@ def requested_file(folder: Path, path: str) -> Path | None:
     names = [name for name in urllib.parse.unquote(path).split("/") if name]
     if any(name.startswith(".") or "\\" in name or "\0" in name for name in names):
         return None
-    file = folder.joinpath(*names)
-    if file.is_dir():
-        file /= "index.html"
-    file = file.resolve()
-    return file if file.is_relative_to(folder) and file.is_file() else None
+    try:
+        file = folder.joinpath(*names)
+        if file.is_dir():
+            file /= "index.html"
+        file = file.resolve()
+        return file if file.is_relative_to(folder) and file.is_file() else None
+    except (OSError, ValueError):  # a name too long for the file system, and the like
+        return None
 
 
 def _served_page(page: str, generation: int) -> tuple[bytes, str]:

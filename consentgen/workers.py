@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,10 +219,27 @@ def pdf_identifier(job: FormJob, html: str) -> str:
 _WORKSHOP: Workshop | None = None
 
 
-def start_worker(root: Path) -> None:
-    """Initializer of a worker process: load the project once."""
+def start_worker(parent: int, root: Path) -> None:
+    """Initializer of a worker process: follow the parent's fate, then load the project once.
+
+    Ctrl+C reaches every process of the terminal's group: the parent alone decides what
+    happens (it stops the workers). A parent killed outright (kill -9, out of memory) cannot
+    stop them, so each worker watches for its parent to go and then exits too.
+    """
     global _WORKSHOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _WORKSHOP = Workshop(load_settings(root))
+
+
+PARENT_POLL_SECONDS = 0.5
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Exit this process as soon as its parent is gone (it is then adopted by another)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
 
 
 def render_in_worker(job: FormJob) -> FormResult:

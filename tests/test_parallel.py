@@ -39,7 +39,8 @@ def test_workers_build_the_same_bytes_as_one_process(tmp_path: Path, runner: Cli
             if p.is_file()
         }
     assert outputs["1"].keys() == outputs["2"].keys()
-    assert len(outputs["1"]) == 8  # 3 locales x 2 formats, index, manifest
+    # 3 locales x 2 formats, index, manifest, and the output folder's (empty) lock file
+    assert len(outputs["1"]) == 9 and outputs["1"][".consentgen.lock"] == b""
     for name in outputs["1"]:
         assert outputs["1"][name] == outputs["2"][name], name
 

@@ -47,7 +47,7 @@ class Serving:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": str(REPO), "CONSENTGEN_SERVE_IDLE_SECONDS": "2"},
         )
         self.lines: dict[str, queue.Queue[str]] = {"stdout": queue.Queue(), "stderr": queue.Queue()}
         self.seen: dict[str, list[str]] = {"stdout": [], "stderr": []}
@@ -255,6 +255,25 @@ def test_serves_nothing_outside_the_preview_folder(serving: Serving, project: Pa
     assert serving.stop(signal.SIGTERM) == 0
     assert serving.output().splitlines()[-1] == "stdout: stopped"
     assert not serving.folder.exists()
+
+
+def test_a_huge_path_or_an_idle_connection_costs_one_answer_not_the_server(
+    serving: Serving,
+) -> None:
+    # Tens of kilobytes in one request: 414. A name too long for the file system: 404.
+    assert serving.get("/" + "a" * 40_000)[0] == 414
+    assert serving.get("/es/" + "b" * 1_000 + ".html")[0] == 404
+    assert serving.get("/" + "%41" * 600)[0] == 404
+    # A client that connects and says nothing is disconnected (after 2 s in the tests).
+    idle = socket.create_connection(("127.0.0.1", serving.port), timeout=TIMEOUT)
+    try:
+        assert idle.recv(1024) == b""  # closed by the server, not by this timeout
+    finally:
+        idle.close()
+    status, _, body = serving.get("/es/kyphoplasty.html")
+    assert status == 200 and "<html" in body
+    assert serving.stop(signal.SIGTERM) == 0
+    assert "Traceback" not in serving.output()
 
 
 def test_rebuilds_what_changed_and_survives_a_broken_catalog(
