@@ -28,7 +28,9 @@ from markupsafe import Markup, escape
 
 from consentgen.errors import InputError, display_path
 from consentgen.output import atomic_write
+from consentgen.plurals import repaired, rule_problem
 from consentgen.review import ReviewState, review_path, review_state
+from consentgen.text_rules import bidi_controls, blank, describe
 
 DOMAIN = "messages"
 COMMENT_TAGS = ("Translators:",)
@@ -136,6 +138,15 @@ def extract_to_pot(root: Path, project: str) -> tuple[Path, int, bool]:
 
 def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
     """Parse a .po or .pot file; any fault is an InputError naming the file and line."""
+    return _read_catalog(path, root, locale, repair_plural_forms=False)[0]
+
+
+def _read_catalog(
+    path: Path, root: Path, locale: str | None, *, repair_plural_forms: bool
+) -> tuple[Catalog, bool]:
+    """Parse a catalog; with repair_plural_forms, a Plural-Forms header that is malformed or is
+    neither CLDR's nor gettext's rule for the locale is first replaced by CLDR's. Returns the
+    catalog and whether its header was repaired."""
     shown = display_path(path, root)
     try:
         raw = path.read_bytes()
@@ -148,6 +159,11 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
         raise InputError(shown, "not UTF-8: catalogs must be UTF-8 encoded", line) from None
     # Lines end at "\n" only, as Babel reads them: U+2028 and the like are text in a string.
     lines = text.split("\n")
+    repaired_lines = None
+    if repair_plural_forms and locale is not None:
+        repaired_lines = _with_correct_plural_forms(lines, locale)
+        if repaired_lines is not None:
+            lines, text = repaired_lines, "\n".join(repaired_lines)
     _check_strings(shown, lines)
     if (bad_header := _header_error(shown, lines)) is not None:
         raise bad_header
@@ -168,7 +184,7 @@ def read_catalog(path: Path, root: Path, locale: str | None = None) -> Catalog:
             f"Content-Type charset is {catalog.charset!r}; catalogs must be UTF-8",
             _header_line(lines, "Content-Type"),
         )
-    return catalog
+    return catalog, repaired_lines is not None
 
 
 _KEYWORD_LINE = re.compile(r"^(msgctxt|msgid_plural|msgid|msgstr(\[\d+\])?)\s+(?P<rest>.*)$")
@@ -228,6 +244,23 @@ def _header_error(shown: str, lines: list[str]) -> InputError | None:
     return InputError(shown, f"Plural-Forms is not valid: {value!r}", line)
 
 
+def _with_correct_plural_forms(lines: list[str], locale: str) -> list[str] | None:
+    """The catalog's lines with CLDR's Plural-Forms rule in place of a wrong or broken one;
+    None if the header is right (or absent: Babel then writes the locale's rule)."""
+    header = plural_forms_header(lines)
+    if header is None:
+        return None
+    number, value = header
+    match = PLURAL_FORMS.match(value)
+    if match and int(match.group(1)) <= MAX_PLURALS:
+        if rule_problem(locale, int(match.group(1)), match.group(2)) is None:
+            return None
+    end = number
+    while not lines[end - 1].endswith('\\n"') and end < len(lines) and lines[end].startswith('"'):
+        end += 1
+    return [*lines[: number - 1], f'"Plural-Forms: {repaired(locale)}\\n"', *lines[end:]]
+
+
 def _header_fault_line(lines: list[str], message: str) -> int:
     """The header line holding the value an error message quotes, else the header's first."""
     start = next((n for n, line in enumerate(lines) if line.startswith('msgstr ""')), 0)
@@ -253,9 +286,11 @@ def update_catalogs(root: Path, locales: list[str]) -> list[tuple[Path, str]]:
     for locale in locales:
         path = po_path(root, locale)
         if path.is_file():
-            catalog = read_catalog(path, root, locale)
+            catalog, repaired_header = _read_catalog(path, root, locale, repair_plural_forms=True)
             catalog.update(template, update_header_comment=False)
             action = "updated"
+            if repaired_header:
+                action = f"updated (Plural-Forms set to CLDR's rule for {locale})"
         else:
             catalog = read_catalog(pot_path(root), root, locale)
             catalog.locale = locale
@@ -315,6 +350,22 @@ def message_strings(message: Message) -> tuple[str, ...]:
     return tuple(s or "" for s in string) if isinstance(string, tuple | list) else (string or "",)
 
 
+def refused(message: Message) -> list[tuple[str, str]]:
+    """Why a translation cannot be used at all, as (check, problem): its placeholders, or
+    bidirectional controls that would reorder the words a reader sees."""
+    problems = [("placeholders", problem) for problem in placeholder_problems(message)]
+    for text in message_strings(message):
+        if controls := bidi_controls(text):
+            problems.append(
+                (
+                    "text",
+                    f"msgstr has bidirectional control characters ({describe(controls)}), "
+                    "which reorder the words a reader sees",
+                )
+            )
+    return list(dict.fromkeys(problems))
+
+
 def placeholder_problems(message: Message) -> list[str]:
     """What is wrong with a translation's placeholders, compared with its msgid."""
     ids, strings = message_ids(message), message_strings(message)
@@ -365,7 +416,7 @@ class LocaleCatalog:
     translated_ids: frozenset[str] = frozenset()
     review: ReviewState = ReviewState(True)  # the source language has no translation to review
     # Entries a lenient load left out, as (msgstr line, problem); and the parsed catalog.
-    problems: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, check, problem)
     catalog: Catalog | None = None
     # Messages a render asked for that this catalog does not translate: the form shows them
     # in the source language, which the build reports.
@@ -435,7 +486,7 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
     lines: dict[str, int] = {}
     total = translated = fuzzy = 0
     translated_ids: set[str] = set()
-    problems: list[tuple[int, str]] = []
+    problems: list[tuple[int, str, str]] = []
     for message in catalog:
         if not message.id:
             continue
@@ -445,20 +496,30 @@ def load_catalog(root: Path, locale: str, strict: bool = True) -> LocaleCatalog:
         if message.fuzzy:
             fuzzy += 1
         strings = message_strings(message)
-        if any(strings) and not all(s.strip() for s in strings):
+        if any(s and blank(s) for s in strings):
             # Blank space where a sentence should be would print as a gap in the form: the
             # entry counts as untranslated, and the form shows the source text instead.
             message.string = tuple("" for _ in strings) if len(strings) > 1 else ""
             strings = message_strings(message)
-        if all(strings) and not message.fuzzy:
+            problems.append(
+                (
+                    lines[msgid],
+                    "text",
+                    "msgstr shows nothing (only spaces or invisible characters): the form "
+                    "shows the source text instead",
+                )
+            )
+        # The forms ask for messages without a context: a translated entry of the same msgid
+        # under a msgctxt translates nothing they show.
+        if all(strings) and not message.fuzzy and message.context is None:
             translated += 1
             translated_ids.add(msgid)
         if message.string and not message.fuzzy:
-            for problem in placeholder_problems(message):
+            for kind, problem in refused(message):
                 if strict:
                     raise InputError(shown, problem, lines[msgid])
-                problems.append((lines[msgid], problem))
-            if any(line == lines[msgid] for line, _ in problems):
+                problems.append((lines[msgid], kind, problem))
+            if any(line == lines[msgid] for line, _, _ in problems):
                 message.string = ("", "") if isinstance(message.string, tuple) else ""
                 translated -= 1
                 translated_ids.discard(msgid)

@@ -241,6 +241,19 @@ def update_command(root: Path, locales: tuple[str, ...]) -> None:
         chosen += [c for c in existing if c not in chosen and is_valid_identifier(c)]
     for path, action in catalogs.update_catalogs(root, chosen):
         click.echo(f"{action} {display_path(path, root)}")
+    for code in dict.fromkeys(locales):
+        if code in settings.locales:
+            continue
+        from consentgen.settings_file import add_locale, locale_line
+
+        if add_locale(settings, code):
+            click.echo(f"added {code} to locales in {settings.source.name}")
+        else:
+            click.echo(
+                f"{settings.source.name}: {code} is not in locales; add it there, for example: "
+                f"{locale_line(settings, code)}",
+                err=True,
+            )
 
 
 @cli.command("list")

@@ -47,6 +47,14 @@ class Settings:
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
     fonts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Messages rightly the same in a language as in the source (a brand name, "OK"): locale
+    # -> msgids, "*" for every locale.
+    same_as_source_table: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def same_as_source(self, locale: str) -> frozenset[str]:
+        """The msgids a locale may leave as they are."""
+        table = self.same_as_source_table
+        return table.get("*", frozenset()) | table.get(locale, frozenset())
 
     @property
     def templates_dir(self) -> Path:
@@ -97,22 +105,48 @@ def _settings_table(root: Path) -> tuple[Path, dict[str, Any], str]:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    """The line a key is set on, for error messages (tomllib keeps no positions)."""
-    table = re.search(r"^\[tool\.consentgen", text, re.M)
-    start = table.start() if table else 0
-    pattern = re.compile(rf"^\s*(\[[^\]]*\b{re.escape(key)}\]|{re.escape(key)}\s*=)", re.M)
-    match = pattern.search(text, start)
-    return text.count("\n", 0, match.start()) + 1 if match else None
+    """The line a setting is on, for error messages (tomllib keeps no positions).
+
+    key is dotted from the consentgen table ("locales", "fonts.es",
+    "procedures.kyphoplasty.revision_date"): the line is looked for in the table that holds it
+    (`[tool.consentgen.fonts]`, or `[fonts]` in consentgen.toml), so a key of the same name in
+    another table is never taken for it. Where the key itself is not written, its table's
+    header line is named.
+    """
+    *tables, last = key.split(".")
+    in_pyproject = re.search(r"^\[tool\.consentgen\]", text, re.M) is not None
+    prefix = ["tool", "consentgen"] if in_pyproject else []
+    for depth in range(len(tables), -1, -1):
+        header = ".".join([*prefix, *tables[:depth]])
+        if header:
+            found = re.search(rf"^\[{re.escape(header)}\]\s*(#.*)?$", text, re.M)
+            if found is None:
+                continue
+            start = found.end()
+        else:
+            start = 0
+        following = re.compile(r"^\[", re.M).search(text, start)
+        end = following.start() if following else len(text)
+        wanted = tables[depth:] + [last]
+        pattern = rf"^\s*{re.escape('.'.join(wanted))}\s*="
+        match = re.compile(pattern, re.M).search(text, start, end)
+        if match is None and depth < len(tables):  # an inline table: fonts = { es = [...] }
+            match = re.compile(rf"^\s*{re.escape(wanted[0])}\s*=", re.M).search(text, start, end)
+        if match is not None:
+            return text.count("\n", 0, match.start()) + 1
+        if header and depth == len(tables) and tables:
+            return text.count("\n", 0, found.start()) + 1  # type: ignore[union-attr]
+    return None
 
 
 def load_settings(root: Path) -> Settings:
     """Read and check the settings; every problem is reported at once."""
     path, table, text = _settings_table(root)
-    name = path.name
     problems: list[InputError] = []
 
     def problem(key: str, message: str) -> None:
-        problems.append(InputError(name, message, _line_of(text, key.split(".")[-1])))
+        """A problem with the setting at dotted key, on the line that sets it."""
+        problems.append(InputError(path.name, message, _line_of(text, key)))
 
     def string(key: str, value: Any, *, required: bool = False) -> str:
         if value is None:
@@ -139,6 +173,7 @@ def load_settings(root: Path) -> Settings:
         "render_timeout",
         "verify_max_mb",
         "trust_anchors",
+        "same_as_source",
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
@@ -216,6 +251,22 @@ def load_settings(root: Path) -> Settings:
         problem("locales", f"locales must be a list of locale names, not {locales!r}")
         locales = [default_locale]
 
+    same_as_source: dict[str, frozenset[str]] = {}
+    same_table = table.get("same_as_source", {})
+    if isinstance(same_table, list):  # one list for every locale
+        same_table = {"*": same_table}
+    if not isinstance(same_table, dict):
+        problem(
+            "same_as_source",
+            "same_as_source must be a list of msgids, or a table of locale = [msgids]",
+        )
+        same_table = {}
+    for locale, msgids in same_table.items():
+        if not isinstance(msgids, list) or not all(isinstance(x, str) for x in msgids):
+            problem(f"same_as_source.{locale}", f"same_as_source.{locale} must be a list of msgids")
+            continue
+        same_as_source[locale] = frozenset(msgids)
+
     fonts: dict[str, tuple[str, ...]] = {}
     font_table = table.get("fonts", {})
     if not isinstance(font_table, dict):
@@ -238,7 +289,7 @@ def load_settings(root: Path) -> Settings:
             problem(key, f"{key} must be a table")
             continue
         for extra in sorted(set(entry) - {"form_id", "version", "revision_date"}):
-            problem(extra, f"unknown setting {key}.{extra!r}")
+            problem(f"{key}.{extra}", f"unknown setting {key}.{extra!r}")
         revision = entry.get("revision_date")
         if isinstance(revision, str):
             try:
@@ -246,17 +297,18 @@ def load_settings(root: Path) -> Settings:
             except ValueError:
                 pass
         if not isinstance(revision, dt.date) or isinstance(revision, dt.datetime):
-            problem("revision_date", f"{key}.revision_date must be a date (YYYY-MM-DD)")
+            problem(f"{key}.revision_date", f"{key}.revision_date must be a date (YYYY-MM-DD)")
             revision = dt.date(1970, 1, 1)
         version = entry.get("version")
         if isinstance(version, int | float) and not isinstance(version, bool):
             version = str(version)
         form_id = string(f"{key}.form_id", entry.get("form_id"), required=True)
         version = string(f"{key}.version", version, required=True)
-        for name, value in (("form_id", form_id), ("version", version)):
+        for field_name, value in (("form_id", form_id), ("version", version)):
             if value and not _IDENTIFIER.match(value):
                 problem(
-                    name, f"{key}.{name} {value!r} may hold only letters, digits, '.', '_', '-'"
+                    f"{key}.{field_name}",
+                    f"{key}.{field_name} {value!r} may hold only letters, digits, '.', '_', '-'",
                 )
         procedures[proc] = ProcedureSettings(
             form_id=form_id,
@@ -283,4 +335,5 @@ def load_settings(root: Path) -> Settings:
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,
         fonts=fonts,
+        same_as_source_table=same_as_source,
     )

@@ -31,8 +31,10 @@ class MissingGlyphs:
 
 
 def _drawn(character: str) -> bool:
-    """Characters that need a glyph (spaces, controls and joiners are handled by shaping)."""
-    return unicodedata.category(character) not in {"Cc", "Cf", "Zs", "Zl", "Zp", "Co"}
+    """Characters that need a glyph (spaces, controls and joiners are handled by shaping).
+    Private-use and unassigned code points need one too: a font that has one draws whatever
+    private icon it put there, and the text check flags them anyway."""
+    return unicodedata.category(character) not in {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 
 def missing(text: str, locale: FormLocale) -> tuple[str, ...]:

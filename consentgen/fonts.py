@@ -69,7 +69,7 @@ def require_fonts(locale: FormLocale, settings: Settings) -> list[Path]:
     primary = locale.fonts[0]
     if font_file(primary) is None:
         # The line that asks for the font: the locale's own stack, or else its place in locales.
-        key = locale.code if locale.code in settings.fonts else "locales"
+        key = f"fonts.{locale.code}" if locale.code in settings.fonts else "locales"
         raise InputError(
             settings.source.name,
             f"font {primary!r} for locale {locale.code} is not installed "

@@ -92,9 +92,10 @@ def scaffold_text(name: str) -> str:
         ]
     )
     return (
-        f"{{#- {title}: written by the forms team; every TODO must be replaced before release,\n"
-        f"    and text a clinician has not approved marked with a CLINICAL REVIEW translator\n"
-        f"    comment. -#}}\n"
+        f"{{#- {title}: written by the forms team; every placeholder must be replaced before\n"
+        f"    release,"
+        f" and text a clinician has not approved marked with a CLINICAL REVIEW\n"
+        f"    translator comment naming its source. -#}}\n"
         '{% extends "layout.html.j2" %}\n\n'
         f"{{% block procedure_name %}}{{% trans trimmed %}}TODO: {title}{{% endtrans %}}"
         "{% endblock %}\n\n"

@@ -241,3 +241,37 @@ def test_manifest_forgets_locales_no_longer_configured(
     manifest = json.loads((built_project / "build" / "manifest.json").read_text("utf-8"))
     assert {a["locale"] for a in manifest["artifacts"]} == {"en"}
     assert "es/kyphoplasty" not in (built_project / "build" / "index.html").read_text("utf-8")
+
+
+def test_settings_errors_name_the_file_and_the_line_of_their_own_table(
+    project: Path, runner: CliRunner
+) -> None:
+    (project / "consentgen.toml").write_text(
+        'institution_name = "Clinic"\n'
+        'locales = ["en", "es"]\n'
+        "\n"
+        "[procedures.kyphoplasty]\n"
+        'form_id = "CF-1"\n'
+        'version = "1.0"\n'
+        "revision_date = 2026-01-01\n"
+        "\n"
+        "[procedures.vertebroplasty]\n"
+        'form_id = "CF 2"\n'
+        'version = "1.0"\n'
+        'revision_date = "yesterday"\n'
+        "\n"
+        "[same_as_source]\n"
+        'es = ["No"]\n'
+        "\n"
+        "[fonts]\n"
+        'es = "No Such Sans"\n',
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["--project", str(project), "list"])
+    assert result.exit_code == 2
+    assert sorted(result.output.splitlines()) == [
+        "consentgen.toml:10: procedures.vertebroplasty.form_id 'CF 2' may hold only letters, "
+        "digits, '.', '_', '-'",
+        "consentgen.toml:12: procedures.vertebroplasty.revision_date must be a date (YYYY-MM-DD)",
+        "consentgen.toml:18: fonts.es must be a list of font family names",
+    ]

@@ -243,7 +243,7 @@ HOSTILE_MSGSTRS = [
     '<link rel="attachment" href="{url}">Firmas',
     '<img src="{url}" alt="">Firmas',
     "</td></tr></table><script>location='{url}'</script>",
-    "Firmas\u202e\u200d\u0301 \U0001f58a {url}",
+    "Firmas\u200f\u200d\u0301 \U0001f58a {url}",  # RLM, ZWJ, a combining mark, an emoji
 ]
 
 

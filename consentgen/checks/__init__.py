@@ -53,6 +53,7 @@ def registered() -> list[tuple[str, Check]]:
         parity,
         placeholders,
         readability,
+        text,
         todo,
         translation,
     )
@@ -63,6 +64,7 @@ def registered() -> list[tuple[str, Check]]:
         ("translation", translation.check),
         ("placeholders", placeholders.check),
         ("markup", markup.check),
+        ("text", text.check),
         ("parity", parity.check),
         ("elements", elements.check),
         ("readability", readability.check),

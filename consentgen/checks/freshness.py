@@ -9,8 +9,14 @@ from consentgen.config import Settings
 from consentgen.errors import display_path
 
 
-def _ids(catalog: object) -> set[str]:
-    return {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}  # type: ignore[attr-defined]
+def _ids(catalog: object) -> set[tuple[str | None, str]]:
+    """Each message as (msgctxt, msgid): an entry under a context the templates never use is
+    not one of theirs."""
+    return {
+        (m.context, m.id if isinstance(m.id, str) else m.id[0])
+        for m in catalog  # type: ignore[attr-defined]
+        if m.id
+    }
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:

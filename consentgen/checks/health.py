@@ -1,16 +1,14 @@
-"""Catalog health: one entry per msgid, and a Plural-Forms header that is valid for the language.
+"""Catalog health: one entry per msgid, and a Plural-Forms header that is right for the language
+(CLDR's rule or gettext's conventional one).
 (A catalog that does not parse, or is not UTF-8, stops `check` with exit 2 before this runs.)"""
 
 from __future__ import annotations
-
-import gettext
-
-from babel.messages.plurals import get_plural
 
 from consentgen.catalogs import PLURAL_FORMS, plural_forms_header
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
+from consentgen.plurals import rule_problem
 
 
 def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
@@ -63,30 +61,15 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         return problems
     number, value = header
     match = PLURAL_FORMS.match(value)
-    expected = get_plural(code).num_plurals
     if not match:
         problems.append(
             Problem(f"{shown}:{number}", code, "health", f"Plural-Forms is not valid: {value!r}")
         )
         return problems
-    try:
-        gettext.c2py(match.group(2))
-    except (ValueError, SyntaxError):
+    if (wrong := rule_problem(code, int(match.group(1)), match.group(2))) is not None:
         problems.append(
             Problem(
-                f"{shown}:{number}",
-                code,
-                "health",
-                f"Plural-Forms expression is not valid: {match.group(2)!r}",
-            )
-        )
-    if int(match.group(1)) != expected:
-        problems.append(
-            Problem(
-                f"{shown}:{number}",
-                code,
-                "health",
-                f"Plural-Forms says nplurals={match.group(1)}; {code} has {expected}",
+                f"{shown}:{number}", code, "health", f"{wrong} (`consentgen update` repairs it)"
             )
         )
     return problems

@@ -22,7 +22,8 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     code = subject.locale.code
     problems = [
         Problem(f"{shown}:{line}", code, "placeholders", message)
-        for line, message in catalog.problems
+        for line, kind, message in catalog.problems
+        if kind == "placeholders"
     ]
     for message in catalog.catalog:
         if not message.id or not message.string:
