@@ -117,7 +117,7 @@ def _line_of(text: str, key: str) -> int | None:
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 
-def _table_line(text: str) -> int | None:
+def _table_line(text: str) -> int:
     """The line of the consentgen table's header, where a missing key belongs."""
     match = re.search(r"^\[tool\.consentgen\]", text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else 1
@@ -154,7 +154,13 @@ def load_settings(root: Path) -> Settings:
                 )
             )
             return ""
-        if not isinstance(value, str) or not _PHONE.match(value.strip()):
+        if not isinstance(value, str):
+            problem(
+                key,
+                f'{key} must be a phone number in quotes ("0800 ..." keeps its 0), not {value!r}',
+            )
+            return ""
+        if not _PHONE.match(value.strip()):
             problem(
                 key,
                 f"{key} must be a phone number as a patient dials it (digits, spaces, "
