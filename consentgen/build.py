@@ -172,6 +172,9 @@ def inputs_sha256(
         [
             settings.institution_name,
             settings.institution_address,
+            settings.hospital_phone_day,
+            settings.hospital_phone_night,
+            settings.emergency_number,
             settings.page_size,
             settings.pdf_fields,
             settings.default_locale,

@@ -15,6 +15,15 @@ PAGE_SIZES = {"Letter": "letter", "A4": "A4"}
 PDF_FIELDS = ("all", "signatures", "none")
 VARIANTS = ("standard", "large-print", "bilingual")
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]+$")
+# A phone number as a patient dials it: digits, with spaces, dashes, dots, brackets or a leading
+# plus between them; an extension after "ext." or "x". No letters: a form is no place for a typo.
+_PHONE = re.compile(r"^\+?[0-9()][0-9 ().\-]*[0-9](\s*(ext\.?|x)\s*[0-9]+)?$")
+# The numbers every form prints for after-care: where patients call for what.
+PHONE_SETTINGS = {
+    "emergency_number": "the emergency number patients call for chest pain or trouble breathing",
+    "hospital_phone_day": "the hospital's phone number for patients in the daytime",
+    "hospital_phone_night": "the hospital's phone number for patients at night",
+}
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -34,6 +43,9 @@ class Settings:
     root: Path
     source: Path
     institution_name: str
+    hospital_phone_day: str
+    hospital_phone_night: str
+    emergency_number: str = "911"
     institution_address: str = ""
     logo: Path | None = None
     page_size: str = "Letter"
@@ -139,6 +151,12 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
+def _table_line(text: str) -> int:
+    """The line of the consentgen table's header, where a missing key belongs."""
+    match = re.search(r"^\[tool\.consentgen\]", text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
 def load_settings(root: Path) -> Settings:
     """Read and check the settings; every problem is reported at once."""
     path, table, text = _settings_table(root)
@@ -158,6 +176,33 @@ def load_settings(root: Path) -> Settings:
             return ""
         return value
 
+    def phone(key: str, value: Any) -> str:
+        if value is None:
+            # No default for a hospital's own number: a wrong one printed on a form is worse
+            # than none. Point at the settings table, where the line belongs.
+            problems.append(
+                InputError(
+                    name,
+                    f"{key} is required: {PHONE_SETTINGS[key]}, printed on every form",
+                    _table_line(text),
+                )
+            )
+            return ""
+        if not isinstance(value, str):
+            problem(
+                key,
+                f'{key} must be a phone number in quotes ("0800 ..." keeps its 0), not {value!r}',
+            )
+            return ""
+        if not _PHONE.match(value.strip()):
+            problem(
+                key,
+                f"{key} must be a phone number as a patient dials it (digits, spaces, "
+                f"'-', '.', '(', ')', a leading '+', an extension after 'ext.'), not {value!r}",
+            )
+            return ""
+        return value.strip()
+
     known = {
         "institution_name",
         "institution_address",
@@ -174,12 +219,17 @@ def load_settings(root: Path) -> Settings:
         "verify_max_mb",
         "trust_anchors",
         "same_as_source",
+        *PHONE_SETTINGS,
     }
     for key in sorted(set(table) - known):
         problem(key, f"unknown setting {key!r} (known: {', '.join(sorted(known))})")
 
     institution_name = string("institution_name", table.get("institution_name"), required=True)
     institution_address = string("institution_address", table.get("institution_address"))
+    phones = {
+        key: phone(key, table.get(key, "911" if key == "emergency_number" else None))
+        for key in PHONE_SETTINGS
+    }
     logo_value = string("logo", table.get("logo"))
     logo = (root / logo_value).resolve() if logo_value else None
     if logo is not None and not logo.is_relative_to(root.resolve()):
@@ -322,6 +372,9 @@ def load_settings(root: Path) -> Settings:
         root=root,
         source=path,
         institution_name=institution_name,
+        hospital_phone_day=phones["hospital_phone_day"],
+        hospital_phone_night=phones["hospital_phone_night"],
+        emergency_number=phones["emergency_number"],
         institution_address=institution_address,
         logo=logo,
         page_size=page_size,

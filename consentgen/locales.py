@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
-# Babel identifiers as SPEC uses them: language, optional script, optional territory.
+# Babel identifiers: language, optional script, optional territory (`es`, `zh_Hans`, `pt_BR`).
 _LOCALE_PATTERN = re.compile(r"^[a-z]{2,3}(_[A-Z][a-z]{3})?(_(?:[A-Z]{2}|[0-9]{3}))?$")
 
 # Noto families from Debian's fonts-noto-core and fonts-noto-cjk, by language or script.

@@ -64,6 +64,11 @@ def isolate(text: str, locale: FormLocale) -> Markup:
     return Markup('<span lang="{}" dir="{}">{}</span>').format(locale.bcp47, locale.direction, text)
 
 
+def phone_number(number: str, locale: FormLocale) -> Markup:
+    """A phone number inside a form: kept left to right and on one line, in any language."""
+    return Markup('<span class="phone" lang="{}" dir="ltr">{}</span>').format(locale.bcp47, number)
+
+
 def css_font_stack(families: tuple[str, ...]) -> Markup:
     """A font-family value, each family a quoted CSS string."""
     return Markup(", ".join(css_string(family) for family in families) + ", sans-serif")
@@ -153,6 +158,7 @@ class FormRenderer:
         self.env.filters["css_counter_string"] = css_counter_string
         self.env.filters["css_font_stack"] = css_font_stack
         self.env.filters["isolate"] = isolate
+        self.env.filters["phone_number"] = phone_number
         stylesheet_path = settings.templates_dir / STYLESHEET
         try:
             stylesheet = stylesheet_path.read_text(encoding="utf-8")

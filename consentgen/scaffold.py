@@ -23,6 +23,29 @@ _ITEM = """    <li data-{kind}="{ident}">
 """
 
 
+# The patient's own procedure in the consent statement: the lines `check` requires on every form,
+# which the provider fills in before the patient signs.
+_DETAILS = """{% block procedure_details %}
+{%- from "partials/fill_in.html.j2" import line -%}
+{%- from "partials/checkbox.html.j2" import box -%}
+{%- set institution = settings.institution_name|isolate(source_locale) %}
+  <p>{% trans procedure=self.procedure_name(), institution=institution, trimmed %}
+    TODO: I agree to have {{ procedure }} at {{ institution }}, where written below.
+  {% endtrans %}</p>
+  <table class="fill-in details" role="presentation">
+    {{ line("procedure_site", _("TODO: the site, side or level(s) to be treated:")) }}
+    {{ line("procedure_site_count", _("TODO: how many sites or levels:")) }}
+  </table>
+  <p class="choice">
+    {% trans trimmed %}TODO: whether a sample (biopsy) may be taken. I agree to this:{% endtrans %}
+    {{ box("biopsy_yes", _("Yes"), filled_by="provider") }}
+    {{ box("biopsy_no", _("No"), filled_by="provider") }}
+  </p>
+{% endblock %}
+
+"""
+
+
 def _section(ident: str, heading: str, body: str) -> str:
     return (
         f'<section class="section" id="{ident}">\n'
@@ -98,8 +121,7 @@ def scaffold_text(name: str) -> str:
         f"    translator comment naming its source. -#}}\n"
         '{% extends "layout.html.j2" %}\n\n'
         f"{{% block procedure_name %}}{{% trans trimmed %}}TODO: {title}{{% endtrans %}}"
-        "{% endblock %}\n\n"
-        "{% block procedure_body %}\n" + body + "{% endblock %}\n"
+        "{% endblock %}\n\n" + _DETAILS + "{% block procedure_body %}\n" + body + "{% endblock %}\n"
     )
 
 

@@ -29,12 +29,23 @@ SIGNATURE_FIELDS = (
     "witness_signature",
 )
 # Who fills each field in: the signer it belongs to. `verify` holds each signer's fields to
-# what they were when that signer signed. The consent statement's fields (the practitioner) are
-# filled in before anyone signs, and every signer reads them: they belong to the statement.
+# what they were when that signer signed. The consent statement's fields (the practitioner, the
+# patient's own procedure: its site, how many, whether a biopsy may be taken, the risks specific
+# to the patient) are written in by the provider before anyone signs, and every signer reads
+# them: they belong to the statement, which must be complete before the first signature. The
+# markup tags them data-filled-by="provider", which says who writes, not when.
 SIGNER_ROLES = ("patient", "provider", "interpreter", "witness")
 STATEMENT_ROLE = "statement"
+STATEMENT_FIELDS = (
+    "practitioner",
+    "procedure_site",
+    "procedure_site_count",
+    "biopsy_yes",
+    "biopsy_no",
+    "specific_risks",
+)
 _ROLE_OF_FIELD = {
-    "practitioner": STATEMENT_ROLE,
+    **{name: STATEMENT_ROLE for name in STATEMENT_FIELDS},
     "teaching_exams_yes": "patient",
     "teaching_exams_no": "patient",
 }
@@ -48,10 +59,13 @@ def field_role(name: str) -> str | None:
     return prefix if prefix in SIGNER_ROLES else None
 
 
+# A fill-in element: a line (one-line text field), lines (a multi-line text field) or a box.
 _FIELD_ELEMENT = re.compile(
-    r'id="(?P<id>[a-z_]+)-(?P<kind>line|box)" data-field="(?P<field>[a-z_]+)" '
+    r'id="(?P<id>[a-z_]+)-(?P<kind>line|lines|box)" data-field="(?P<field>[a-z_]+)" '
     r'data-label="(?P<label>[^"]*)"'
 )
+_FIELD_KINDS = {"line": "text", "lines": "multiline", "box": "checkbox"}
+_MULTILINE = 1 << 12  # the text field flag /Ff Multiline (ISO 32000-1, 12.7.4.3)
 
 # Fonts a PDF viewer provides without embedding: Adobe's predefined CJK fonts (ISO 32000-1,
 # 9.7.5.2) and Helvetica. Arabic, Devanagari and other scripts fall back to the viewer's own.
@@ -68,7 +82,7 @@ class FieldPlacement:
     """Where one field goes: its name, kind, page (from 0), rectangle in PDF points, tooltip."""
 
     name: str
-    kind: str  # "signature", "text" or "checkbox"
+    kind: str  # "signature", "text", "multiline" or "checkbox"
     page: int
     rect: tuple[float, float, float, float]
     label: str
@@ -85,12 +99,12 @@ def placements(pages: Iterable[object], form_html: str) -> list[FieldPlacement]:
         height = page.height  # type: ignore[attr-defined]
         for anchor, (x1, y1, x2, y2) in page.anchors.items():  # type: ignore[attr-defined]
             name, _, suffix = anchor.rpartition("-")
-            if suffix not in {"line", "box"} or name not in labels:
+            if suffix not in _FIELD_KINDS or name not in labels:
                 continue
             kind, label = labels[name]
-            field_kind = (
-                "signature" if name in SIGNATURE_FIELDS else "checkbox" if kind == "box" else "text"
-            )
+            if suffix != kind:
+                continue
+            field_kind = "signature" if name in SIGNATURE_FIELDS else _FIELD_KINDS[kind]
             rect = (
                 x1 * PX_TO_PT,
                 (height - y2) * PX_TO_PT,
@@ -328,9 +342,12 @@ def _add_fill_in_fields(
                 pdf_name("/MK"): generic.DictionaryObject(),  # no border, no background
             }
         )
-        if field.kind == "text":
-            size = max(8, min(12, round(height * 0.6)))
+        if field.kind in ("text", "multiline"):
+            # One line: text as tall as the line allows. Several: the size of the form's text.
+            size = 11 if field.kind == "multiline" else max(8, min(12, round(height * 0.6)))
             widget[pdf_name("/FT")] = pdf_name("/Tx")
+            if field.kind == "multiline":
+                widget[pdf_name("/Ff")] = generic.NumberObject(_MULTILINE)
             widget[pdf_name("/DA")] = pdf_string(f"{font_name} {size} Tf 0 g")
             widget[pdf_name("/V")] = pdf_string("")
             widget[pdf_name("/AP")] = generic.DictionaryObject(

@@ -9,7 +9,7 @@ VOID = {"meta", "br", "img", "input", "link", "hr", "col", "area", "base", "sour
 
 
 class FormItems(HTMLParser):
-    """Collects every element with a data-* id of SPEC's markup contract, with its text."""
+    """Collects every element with a data-* id of the markup contract (README), with its text."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

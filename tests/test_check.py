@@ -289,3 +289,36 @@ def test_shipped_project_passes_but_for_drafts_and_scores_what_it_can(runner: Cl
     assert scores["en"]["formula"] == "Flesch-Kincaid grade" and scores["en"]["score"] <= 8
     assert scores["es"]["formula"].startswith("Fernández Huerta")
     assert scores["ja"]["formula"] is None and scores["ja"]["score"] is None  # unscored
+
+
+def test_elements_check_requires_the_patients_own_procedure(
+    project: Path, runner: CliRunner
+) -> None:
+    # A procedure that does not say which bones, how many, or whether a biopsy may be taken,
+    # on a form without the lines for the risks specific to the patient.
+    template = project / "templates" / "procedures" / "kyphoplasty.html.j2"
+    text = template.read_text("utf-8")
+    start = text.index("{% block procedure_details %}")
+    end = text.index("{% endblock %}", start) + len("{% endblock %}")
+    template.write_text(text[:start] + text[end:], "utf-8")
+    statement = project / "templates" / "partials" / "consent_statement.html.j2"
+    text = statement.read_text("utf-8")
+    assert text.count('{{ lines("specific_risks",') == 1
+    statement.write_text(text.replace('{{ lines("specific_risks",', "{{ (", 1), "utf-8")
+
+    report = _report(runner, project, "en")
+    elements = sorted(p["message"] for p in report["problems"] if p["check"] == "elements")
+    assert elements == [
+        f"kyphoplasty: {element} is missing"
+        for element in sorted(
+            [
+                "the number of sites or levels",
+                "the risks specific to the patient",
+                "the site or level(s) to be treated",
+                "whether a biopsy may be taken (no)",
+                "whether a biopsy may be taken (yes)",
+            ]
+        )
+    ]
+    where = {p["where"] for p in report["problems"] if p["check"] == "elements"}
+    assert where == {"templates/procedures/kyphoplasty.html.j2"}

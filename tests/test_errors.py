@@ -95,8 +95,10 @@ def test_translation_that_drops_a_placeholder(built_project: Path, runner: CliRu
 
 
 def test_template_syntax_error(built_project: Path, runner: CliRunner) -> None:
-    _replace_line(built_project / TEMPLATE, 12, "{% if %}")
-    assert _build_fails(built_project, runner).startswith(f"{TEMPLATE}:12: ")
+    lines = (built_project / TEMPLATE).read_text("utf-8").splitlines()
+    number = lines.index('<section class="section" id="about">') + 1  # a line of markup
+    _replace_line(built_project / TEMPLATE, number, "{% if %}")
+    assert _build_fails(built_project, runner).startswith(f"{TEMPLATE}:{number}: ")
 
 
 def test_missing_template(built_project: Path, runner: CliRunner) -> None:
@@ -248,6 +250,8 @@ def test_settings_errors_name_the_file_and_the_line_of_their_own_table(
 ) -> None:
     (project / "consentgen.toml").write_text(
         'institution_name = "Clinic"\n'
+        'hospital_phone_day = "555-0100"\n'
+        'hospital_phone_night = "555-0101"\n'
         'locales = ["en", "es"]\n'
         "\n"
         "[procedures.kyphoplasty]\n"
@@ -270,8 +274,58 @@ def test_settings_errors_name_the_file_and_the_line_of_their_own_table(
     result = runner.invoke(cli, ["--project", str(project), "list"])
     assert result.exit_code == 2
     assert sorted(result.output.splitlines()) == [
-        "consentgen.toml:10: procedures.vertebroplasty.form_id 'CF 2' may hold only letters, "
+        "consentgen.toml:12: procedures.vertebroplasty.form_id 'CF 2' may hold only letters, "
         "digits, '.', '_', '-'",
-        "consentgen.toml:12: procedures.vertebroplasty.revision_date must be a date (YYYY-MM-DD)",
-        "consentgen.toml:18: fonts.es must be a list of font family names",
+        "consentgen.toml:14: procedures.vertebroplasty.revision_date must be a date (YYYY-MM-DD)",
+        "consentgen.toml:20: fonts.es must be a list of font family names",
     ]
+
+
+def test_the_hospitals_phone_numbers_are_required_and_checked(
+    project: Path, runner: CliRunner
+) -> None:
+    settings = project / "pyproject.toml"
+    original = settings.read_text("utf-8")
+    lines = original.splitlines()
+    table = lines.index("[tool.consentgen]") + 1
+    # Missing: no number is made up; the error points at the settings table.
+    settings.write_text(
+        "\n".join(line for line in lines if not line.startswith("hospital_phone_night ")) + "\n",
+        "utf-8",
+    )
+    result = runner.invoke(cli, ["--project", str(project), "build", "-l", "en"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        f"pyproject.toml:{table}: hospital_phone_night is required: the hospital's phone number "
+        "for patients at night, printed on every form"
+    ]
+    assert not (project / "build").exists()
+    # Not a phone number: its own line, each problem at once.
+    day = next(n for n, line in enumerate(lines, 1) if line.startswith("hospital_phone_day "))
+    emergency = next(n for n, line in enumerate(lines, 1) if line.startswith("emergency_number "))
+    text = original.replace(
+        'hospital_phone_day = "(555) 555-0142"', 'hospital_phone_day = "call us"'
+    )
+    settings.write_text(text.replace('emergency_number = "911"', "emergency_number = 911"), "utf-8")
+    result = runner.invoke(cli, ["--project", str(project), "build", "-l", "en"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    found = result.output.strip().splitlines()
+    assert len(found) == 2
+    assert found[0] == (
+        f"pyproject.toml:{emergency}: emergency_number must be a phone number in quotes "
+        '("0800 ..." keeps its 0), not 911'
+    )
+    assert found[1].startswith(f"pyproject.toml:{day}: hospital_phone_day must be a phone number")
+    assert found[1].endswith("not 'call us'")
+
+
+def test_the_emergency_number_defaults_to_911(project: Path) -> None:
+    from consentgen.config import load_settings
+
+    settings = project / "pyproject.toml"
+    text = settings.read_text("utf-8")
+    settings.write_text(text.replace('emergency_number = "911"\n', ""), "utf-8")
+    assert "emergency_number" not in settings.read_text("utf-8")
+    assert load_settings(project).emergency_number == "911"
+    settings.write_text(text.replace('"911"', '"999"'), "utf-8")
+    assert load_settings(project).emergency_number == "999"

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import textstat
+from click.testing import CliRunner
 from conftest import LOCALES, REPO, body_font_size, pdftotext
 from formparse import read_form
 from pypdf import PdfReader
 
 from consentgen.catalogs import load_catalog
+from consentgen.cli import cli
 
 FORM_ID = "CF-SPINE-014"
 RTL = {"ar", "fa"}
@@ -48,8 +50,7 @@ SEED_ITEMS = {
     "benefit: pain relief": ["Less pain"],
     "benefit: vertebral height": ["Some bone height restored"],
     "benefit: mobility": ["Easier movement"],
-    "benefit: short recovery": ["Short recovery", "open surgery"],
-    "benefit: fewer complications": ["Fewer problems than open surgery", "less bleeding"],
+    "benefit: short recovery": ["Short recovery", "The cuts are small"],
     "risk: infection": ["Infection", "antibiotics"],
     "risk: adjacent fractures": ["New fractures in nearby or other bones of the spine"],
     "risk: allergy": ["Allergic reaction", "Tell us about any allergies"],
@@ -62,8 +63,8 @@ SEED_ITEMS = {
     ],
     "anesthesia": ["local anesthetic", "general anesthesia"],
 }
-# Risks a real kyphoplasty consent names beyond the seed (SPEC, "Clinical accuracy").
-SPEC_RISKS = {
+# Risks a real kyphoplasty consent names beyond the patient guide (docs/clinical-sources.md).
+CLINICAL_RISKS = {
     "cement-leak",
     "cement-embolism",
     "spinal-cord-injury",
@@ -73,14 +74,18 @@ SPEC_RISKS = {
     "heart-attack-stroke-death",
     "balloon-burst",
     "pain-not-relieved",
+    "cement-reaction",
+    "rib-fracture",
+    "radiation",
 }
-# Claims SPEC forbids.
+# Claims the evidence does not allow (docs/clinical-sources.md, "The patient guide").
 FORBIDDEN = [
     "10 years",
     "lower infection",
     "reduced risk of further fractures",
     "immediate pain relief",
     "high success rates",
+    "open surgery",  # benefit is not framed against open surgery
 ]
 
 
@@ -132,15 +137,16 @@ def test_english_pdf_names_every_step_benefit_and_risk_of_the_seed(built: Path) 
     assert not missing
 
 
-def test_english_form_lists_spec_risks_and_makes_no_forbidden_claim(forms: dict) -> None:
+def test_english_form_lists_clinical_risks_and_makes_no_forbidden_claim(forms: dict) -> None:
     english = forms["en"]
-    assert SPEC_RISKS <= set(english.items["data-risk"])
+    assert CLINICAL_RISKS <= set(english.items["data-risk"])
     text = " ".join(english.items["data-risk"].values()) + " ".join(
         english.items["data-benefit"].values()
     )
     for claim in FORBIDDEN:
         assert claim not in text
-    assert len(english.items["data-step"]) == 5 and len(english.items["data-benefit"]) == 5
+    assert len(english.items["data-step"]) == 5 and len(english.items["data-benefit"]) == 4
+    assert len(english.items["data-risk"]) == 16
     assert len(english.items["data-alternative"]) >= 6
 
 
@@ -302,10 +308,84 @@ def test_right_to_left_pdf_text_extracts_in_logical_order(built: Path, code: str
         html_module.unescape(h)
         for h in re.findall(r'<li data-risk="[^"]+">\s*<h3>(.*?)</h3>', form)
     ]
-    assert len(headings) == 13
+    assert len(headings) == 16
     text = " ".join(
         page.extract_text() for page in PdfReader(built / code / "kyphoplasty.pdf").pages
     )
     text = _flat(re.sub("[\u200c\u202a-\u202e\u2066-\u2069]", "", text))
     for heading in headings:
         assert _flat(heading.replace("\u200c", "")) in text, heading
+
+
+def test_the_clinical_review_corrections_are_on_the_english_form(forms: dict, built: Path) -> None:
+    english = forms["en"]
+    risks, benefits = english.items["data-risk"], english.items["data-benefit"]
+    text = _flat(pdftotext(built / "en" / "kyphoplasty.pdf"))
+    # Removed: a benefit framed against open surgery, a balloon of air, "very rare" cord injury,
+    # unlimited leave to do "what is needed", the two-year follow-up in place of its result.
+    assert "fewer-complications" not in benefits
+    for gone in (
+        "Fewer problems than open surgery",
+        "lets the air out",
+        "unexpected happens",
+        "followed patients for about two years",
+    ):
+        assert gone not in text, gone
+    cord = risks["spinal-cord-injury"]
+    assert "very rare" not in cord and cord.count("This is rare.") == 1
+    assert "about 1 in 2,000 to 1 in 3,500" in cord and "urgent operation" in cord
+    # Added or corrected, each where it belongs.
+    assert "fake (sham) procedure" in benefits["pain-relief"]
+    assert "has not been tested in this way" in benefits["pain-relief"]
+    assert "usually small" in benefits["vertebral-height"]
+    assert "liquid dye" in english.items["data-step"]["2"]
+    assert "one or two small cuts in your back for each bone" in english.items["data-step"]["2"]
+    assert "piece of it may be left in the bone" in risks["balloon-burst"]
+    assert "dye causes an allergic reaction" in risks["balloon-burst"]
+    assert "about 1 in 3" in risks["new-fracture"] and "about 1 in 4" in risks["new-fracture"]
+    assert "CT scans" in risks["cement-leak"] and "about 1 in 10" in risks["cement-leak"]
+    assert "urgent operation" in risks["infection"] and "urgent operation" in risks["bleeding"]
+    assert "chest or belly" in risks["nerve-damage"]
+    assert "blood pressure may drop" in risks["cement-reaction"]
+    assert "pregnant" in risks["radiation"] and "face down" in risks["rib-fracture"]
+    for sentence in (
+        "you may feel pressure",
+        "This list does not include every possible risk.",
+        "Stop it only if your team tells you to.",
+        "Do not drive for the rest of the day, and have an adult take you home.",
+        "If you have chest pain or trouble breathing, call 911 right away.",
+        "If an emergency happens during the procedure and it cannot wait until I can be asked",
+        "on the bone or bones of my spine written below.",
+    ):
+        assert sentence in text, sentence
+
+
+def _set(settings: Path, key: str, value: str) -> None:
+    text = settings.read_text("utf-8")
+    assert re.search(rf"(?m)^{key} = ", text), key
+    settings.write_text(re.sub(rf'(?m)^{key} = ".*"$', f'{key} = "{value}"', text), "utf-8")
+
+
+def test_after_care_numbers_come_from_the_settings(project: Path, runner: CliRunner) -> None:
+    def build() -> str:
+        args = ["--project", str(project), "build", "-l", "en", "-l", "es", "-f", "pdf"]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        return _flat(pdftotext(project / "build" / "en" / "kyphoplasty.pdf"))
+
+    before = build()
+    assert "call 911 right away" in before
+    assert "(555) 555-0142" in before and "(555) 555-0199" in before
+    # Changed after a build: the forms are made again, not kept as up to date.
+    settings = project / "pyproject.toml"
+    _set(settings, "emergency_number", "112")
+    _set(settings, "hospital_phone_day", "+44 20 7946 0018")
+    _set(settings, "hospital_phone_night", "020 7946 0999 ext. 42")
+    after = build()
+    assert "If you have chest pain or trouble breathing, call 112 right away." in after
+    assert "In the daytime, call +44 20 7946 0018. At night, call 020 7946 0999 ext. 42." in after
+    assert "911" not in after and "555-0142" not in after and "555-0199" not in after
+    # A translated form prints the same numbers, whatever its words around them.
+    spanish = _flat(pdftotext(project / "build" / "es" / "kyphoplasty.pdf"))
+    for number in ("112", "+44 20 7946 0018", "020 7946 0999 ext. 42"):
+        assert number in spanish

@@ -446,6 +446,80 @@ def test_the_consent_statement_cannot_be_filled_in_after_the_first_signature(
     assert "ALTERED: practitioner filled in after patient_signature was signed" in output
 
 
+@pytest.fixture(scope="module")
+def released_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the bundled project with its English PDF released (the source language needs no
+    translation sign-off); returns the project."""
+    project = copy_project(REPO, tmp_path_factory.mktemp("released-en") / "project")
+    release = ["--project", str(project), "build", "--release", "-l", "en", "-f", "pdf"]
+    result = CliRunner().invoke(cli, release)
+    assert result.exit_code == 0, result.output
+    return project
+
+
+# The patient's own procedure, as the provider writes it in before the patient signs.
+OWN_PROCEDURE = {
+    "practitioner": "Dr Ann Lee",
+    "procedure_site": "T12, L1",
+    "procedure_site_count": "2",
+    "biopsy_yes": "/Yes",
+    "specific_risks": "Heart condition: higher risk from sedation.",
+}
+
+
+def _signed_by_patient(project: Path, pki: dict[str, Path], statement: dict[str, str]) -> bytes:
+    form = (project / "build" / "en" / "kyphoplasty.pdf").read_bytes()
+    filled = _update_fields(form, {**statement, "patient_name": "Maria Jones"})
+    return sign(filled, "patient_signature", "patient", pki)
+
+
+def test_the_patients_own_procedure_filled_in_before_signing_verifies(
+    released_en: Path, pki: dict[str, Path], runner: CliRunner, tmp_path: Path
+) -> None:
+    both = _then_provider_signs(_signed_by_patient(released_en, pki, OWN_PROCEDURE), pki)
+    code, output = _verify(runner, released_en, both, tmp_path, "--trust", str(pki["ca"]))
+    assert code == 0, output
+    assert output.rstrip().endswith("result: unaltered released form")
+
+
+@pytest.mark.parametrize(
+    ("field", "late"),
+    [
+        ("procedure_site", "L2"),
+        ("procedure_site_count", "3"),
+        ("biopsy_no", "/Yes"),
+        ("specific_risks", "None"),
+    ],
+)
+def test_the_patients_own_procedure_cannot_be_filled_in_after_the_patient_signed(
+    released_en: Path,
+    pki: dict[str, Path],
+    runner: CliRunner,
+    tmp_path: Path,
+    field: str,
+    late: str,
+) -> None:
+    # Everything but this field filled in, then the patient signs; then the field is filled in
+    # and the provider signs over it.
+    statement = {k: v for k, v in OWN_PROCEDURE.items() if k != field and k != "biopsy_yes"}
+    signed = _signed_by_patient(released_en, pki, statement)
+    late_form = _then_provider_signs(_update_fields(signed, {field: late}), pki)
+    code, output = _verify(runner, released_en, late_form, tmp_path, "--trust", str(pki["ca"]))
+    assert code == 1, output
+    assert f"ALTERED: {field} filled in after patient_signature was signed" in output
+    assert "result: ALTERED" in output
+
+
+def test_the_bones_written_in_cannot_be_changed_after_the_patient_signed(
+    released_en: Path, pki: dict[str, Path], runner: CliRunner, tmp_path: Path
+) -> None:
+    signed = _signed_by_patient(released_en, pki, OWN_PROCEDURE)
+    changed = _then_provider_signs(_update_fields(signed, {"procedure_site": "L3, L4"}), pki)
+    code, output = _verify(runner, released_en, changed, tmp_path, "--trust", str(pki["ca"]))
+    assert code == 1, output
+    assert "ALTERED: procedure_site changed after patient_signature was signed" in output
+
+
 def _after_last_signature(data: bytes, change: str) -> bytes:
     if change == "bytes-without-xref":
         return data + b"5000 0 obj\n(NO RISKS)\nendobj\n"

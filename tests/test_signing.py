@@ -23,6 +23,7 @@ from pypdf import PdfReader, PdfWriter
 
 from consentgen.cli import cli
 from consentgen.form_identity import parse_payload
+from consentgen.signing import STATEMENT_ROLE, field_role
 
 SIGNATURE_FIELDS = {
     "patient_signature",
@@ -46,6 +47,9 @@ TEXT_FIELDS = {
     "witness_date",
     "witness_time",
     "practitioner",
+    "procedure_site",
+    "procedure_site_count",
+    "specific_risks",
 }
 CHECKBOXES = {
     "interpreter_in_person",
@@ -53,6 +57,16 @@ CHECKBOXES = {
     "interpreter_phone",
     "teaching_exams_yes",
     "teaching_exams_no",
+    "biopsy_yes",
+    "biopsy_no",
+}
+# The patient's own procedure: filled in by the provider before the patient signs.
+PROCEDURE_FIELDS = {
+    "procedure_site": "/Tx",
+    "procedure_site_count": "/Tx",
+    "biopsy_yes": "/Btn",
+    "biopsy_no": "/Btn",
+    "specific_risks": "/Tx",
 }
 
 
@@ -147,7 +161,10 @@ def test_fields_lie_inside_the_page_over_their_printed_lines(built: Path, code: 
             label_word = str(widget["/TU"]).split()[0]
             top, bottom = height - y2, height - y1
             # pdftotext -bbox gives right-to-left words in visual order: compare both ways.
-            words_here = [w for w in words if label_word in (w[0], w[0][::-1])]
+            # Bidi moves a label's colon or bracket to the other end of a word: ignore them.
+            words_here = [
+                w for w in words if label_word in (w[0].strip(":()"), w[0].strip(":()")[::-1])
+            ]
             below = [
                 w
                 for w in words_here
@@ -158,7 +175,11 @@ def test_fields_lie_inside_the_page_over_their_printed_lines(built: Path, code: 
                 for w in words_here
                 if top <= w[4] <= bottom + 2 and (w[3] <= x1 + 1 or w[1] >= x2 - 1)
             ]
-            assert below or (name == "practitioner" and beside), (
+            # The lines of the consent statement have their label before them, or above (the
+            # risks specific to the patient).
+            above = [w for w in words_here if -1 <= top - w[4] <= 24 and x1 - 1 <= w[1] <= x2]
+            before = name in {"practitioner", "procedure_site", "procedure_site_count"}
+            assert below or (before and beside) or (name == "specific_risks" and above), (
                 f"{code} page {number}: no {label_word!r} printed by {name}"
             )
             checked += 1
@@ -398,3 +419,45 @@ def test_fields_are_in_the_structure_tree(built: Path) -> None:
     for form in forms:
         widget = form["/K"]["/Obj"].get_object()
         assert widget["/TU"] and "/StructParent" in widget
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every locale's large-print and bilingual forms, HTML and PDF; returns the build folder."""
+    project = copy_project(REPO, tmp_path_factory.mktemp("variants") / "project")
+    args = ["--project", str(project), "build", "-j", "2"]
+    args += ["--variant", "large-print", "--variant", "bilingual"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return project / "build"
+
+
+def _forms_of_every_variant(built: Path, variants: Path, code: str) -> list[Path]:
+    forms = [built / code / "kyphoplasty.pdf", variants / code / "kyphoplasty.large-print.pdf"]
+    if code != "en":  # the source language has no bilingual form
+        forms.append(variants / code / "kyphoplasty.bilingual.pdf")
+    return forms
+
+
+@pytest.mark.parametrize("code", LOCALES)
+def test_the_patients_own_procedure_is_on_every_form_with_its_role(
+    built: Path, variants: Path, code: str
+) -> None:
+    for pdf in _forms_of_every_variant(built, variants, code):
+        fields = PdfReader(pdf).get_fields() or {}
+        for name, kind in PROCEDURE_FIELDS.items():
+            assert name in fields and fields[name].get("/FT") == kind, (pdf.name, name)
+            # Filled in before the first signature: verify holds it to that.
+            assert field_role(name) == STATEMENT_ROLE
+        # A few lines of text, not one.
+        assert int(fields["specific_risks"].get("/Ff", 0)) & (1 << 12), pdf.name
+        assert not int(fields["procedure_site"].get("/Ff", 0)) & (1 << 12), pdf.name
+        # The printed form has the lines and boxes the fields lie over, once each.
+        html = pdf.with_suffix(".html").read_text("utf-8")
+        for name in (*PROCEDURE_FIELDS, "practitioner"):
+            elements = re.findall(rf'<[^>]* data-field="{name}"[^>]*>', html)
+            assert len(elements) == 1, (pdf.name, name)
+            assert 'data-filled-by="provider"' in elements[0], (pdf.name, name)
+        # The consent statement names the bones to be treated.
+        statement = re.search(r'<section class="section consent" id="consent">.*?</ul>', html, re.S)
+        assert statement is not None and 'id="procedure_site-line"' in statement.group(0)

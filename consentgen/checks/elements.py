@@ -12,6 +12,14 @@ REQUIRED = {
     "the procedure's name": "<h1>",
     "the practitioner line": 'data-field="practitioner"',
     "the statement of what was explained": 'id="consent"',
+    # The patient's own procedure (482.51(b)(2) asks for the specific procedure): where, how
+    # much, whether a sample may be taken, and the risks specific to this patient, each a line
+    # the provider fills in before the patient signs.
+    "the site or level(s) to be treated": 'data-field="procedure_site"',
+    "the number of sites or levels": 'data-field="procedure_site_count"',
+    "whether a biopsy may be taken (yes)": 'data-field="biopsy_yes"',
+    "whether a biopsy may be taken (no)": 'data-field="biopsy_no"',
+    "the risks specific to the patient": 'data-field="specific_risks"',
     "the listed risks": "data-risk=",
     "the patient's signature": 'data-field="patient_signature"',
     "the patient's signature date": 'data-field="patient_date"',
