@@ -15,6 +15,12 @@ def procedure_template(settings: Settings, name: str) -> Path:
     return settings.templates_dir / "procedures" / f"{name}{SUFFIX}"
 
 
+def todo_lines(template: Path) -> list[int]:
+    """The lines of a procedure template that still hold placeholder text (TODO)."""
+    lines = template.read_text(encoding="utf-8").splitlines()
+    return [number for number, line in enumerate(lines, 1) if "TODO" in line]
+
+
 def discover(settings: Settings) -> list[str]:
     """Every procedure that has a template, sorted."""
     folder = settings.templates_dir / "procedures"

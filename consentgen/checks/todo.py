@@ -5,7 +5,7 @@ from __future__ import annotations
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
-from consentgen.procedures import discover, procedure_template
+from consentgen.procedures import discover, procedure_template, todo_lines
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -16,14 +16,13 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     for procedure in discover(settings):
         path = procedure_template(settings, procedure)
         shown = display_path(path, settings.root)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if "TODO" in line:
-                problems.append(
-                    Problem(
-                        f"{shown}:{number}",
-                        subject.locale.code,
-                        "todo",
-                        "placeholder text (TODO) not yet written",
-                    )
+        for number in todo_lines(path):
+            problems.append(
+                Problem(
+                    f"{shown}:{number}",
+                    subject.locale.code,
+                    "todo",
+                    "placeholder text (TODO) not yet written",
                 )
+            )
     return problems
