@@ -20,6 +20,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from consentgen import __version__
+from consentgen.approval import approval_file_sha256
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.checks import LocaleUnderCheck, Problem, registered
 from consentgen.config import Settings
@@ -39,7 +40,7 @@ from consentgen.outdir import claimed
 from consentgen.output import atomic_write, replace, stage
 from consentgen.procedures import discover, procedure_template, select
 from consentgen.render import FormRenderer
-from consentgen.review import REVIEWED
+from consentgen.review import REVIEWED, UNAPPROVED
 from consentgen.workers import FormJob, FormResult, Workshop, render_in_worker, start_worker
 
 FORMATS = ("html", "pdf")
@@ -166,6 +167,7 @@ def inputs_sha256(
     entry = settings.procedures[procedure]
     inputs = dict(shared)
     inputs["procedure"] = _file_sha256(procedure_template(settings, procedure))
+    inputs["approval"] = approval_file_sha256(settings, procedure)  # the status depends on it
     inputs["locale"] = locale.code
     inputs["catalog"] = catalog.sha256
     inputs["settings"] = json.dumps(
@@ -207,11 +209,12 @@ def run_checks(
     procedures = [p for p in discover(settings) if p in settings.procedures]
     source_renderer = FormRenderer(settings, source, source, source_catalog(source.code))
     source_forms = {p: source_renderer.render(p) for p in procedures}
+    approvals = {p: source_renderer.approval(p) for p in procedures}
     problems: list[Problem] = []
     for code in chosen:
         locale = form_locale(code, settings.default_locale, settings.fonts)
         catalog = load_locale_catalog(settings, code, strict=False)
-        renderer = FormRenderer(settings, locale, source, catalog)
+        renderer = FormRenderer(settings, locale, source, catalog, source_renderer.approvals)
         rendered = {p: renderer.render_form(p) for p in procedures}
         subject = LocaleUnderCheck(
             locale,
@@ -219,6 +222,7 @@ def run_checks(
             {p: form.html for p, form in rendered.items()},
             source_forms,
             {p: form.messages.untranslated for p, form in rendered.items()},
+            approvals,
         )
         for _name, check in registered():
             problems += check(settings, subject)
@@ -614,7 +618,13 @@ def _hold_back_unready(
     if not unready:
         return
     reasons = [
-        HeldBack(procedure, locale, f"the form is {status}, not reviewed")
+        HeldBack(
+            procedure,
+            locale,
+            f"the form is unapproved: the {procedure} source text has no current clinical approval"
+            if status == UNAPPROVED
+            else f"the form is {status}, not reviewed",
+        )
         for procedure, locale, status in unready
     ]
     if request.release:

@@ -326,6 +326,18 @@ def review_command(root: Path, locale: str, reviewer: str) -> None:
     click.echo(f"wrote {display_path(path, root)}: {locale} reviewed by {reviewer.strip()}")
 
 
+@cli.command("approve")
+@click.argument("procedure")
+@click.option("--by", "approver", required=True, help='The approving clinician: "NAME, ROLE".')
+@click.pass_obj
+def approve_command(root: Path, procedure: str, approver: str) -> None:
+    """Record a clinician's approval of PROCEDURE's source text as it now reads."""
+    from consentgen.approval import approve
+
+    path = approve(load_settings(root), procedure, approver)
+    click.echo(f"wrote {display_path(path, root)}: {procedure} approved by {approver.strip()}")
+
+
 @cli.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(

@@ -182,7 +182,7 @@ def load_settings(root: Path) -> Settings:
             # than none. Point at the settings table, where the line belongs.
             problems.append(
                 InputError(
-                    name,
+                    path.name,
                     f"{key} is required: {PHONE_SETTINGS[key]}, printed on every form",
                     _table_line(text),
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from consentgen.config import Settings
@@ -13,6 +14,19 @@ SUFFIX = ".html.j2"
 def procedure_template(settings: Settings, name: str) -> Path:
     """The template file of a procedure."""
     return settings.templates_dir / "procedures" / f"{name}{SUFFIX}"
+
+
+_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+
+
+def todo_lines(template: Path) -> list[int]:
+    """The lines of a procedure template that still hold placeholder text (TODO).
+
+    Only what a form can show counts: a TODO in a Jinja comment (a note to the forms team,
+    such as the one `consentgen new` writes) is not a placeholder.
+    """
+    text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), template.read_text("utf-8"))
+    return [number for number, line in enumerate(text.splitlines(), 1) if "TODO" in line]
 
 
 def discover(settings: Settings) -> list[str]:

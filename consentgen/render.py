@@ -18,16 +18,20 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from consentgen import __version__
-from consentgen.catalogs import FormMessages, LocaleCatalog
-from consentgen.config import ProcedureSettings, Settings
+from consentgen.approval import ApprovalState, approval_state, fingerprint, wording
+from consentgen.catalogs import FormMessages, LocaleCatalog, source_catalog
+from consentgen.config import VARIANTS, ProcedureSettings, Settings
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale
-from consentgen.review import INCOMPLETE
+from consentgen.review import INCOMPLETE, REVIEWED, UNAPPROVED, status_rank
 
 # Stand-ins for CSS counters: a translator writes "Page %(page)s of %(pages)s" in any order.
 PAGE_COUNTER = "\ue000"
 PAGES_COUNTER = "\ue001"
 STYLESHEET = Path("static") / "form.css"
+# The variants made in the source language, whose wording a clinician approves: a bilingual
+# form pairs a translation with the source language's standard form, and has no source form.
+SOURCE_VARIANTS = tuple(variant for variant in VARIANTS if variant != "bilingual")
 
 
 def css_string(text: str) -> str:
@@ -136,12 +140,20 @@ class FormRenderer:
     """Renders every procedure of a project in one locale."""
 
     def __init__(
-        self, settings: Settings, locale: FormLocale, source: FormLocale, catalog: LocaleCatalog
+        self,
+        settings: Settings,
+        locale: FormLocale,
+        source: FormLocale,
+        catalog: LocaleCatalog,
+        approvals: dict[str, ApprovalState] | None = None,
     ) -> None:
         self.settings = settings
         self.locale = locale
         self.source = source
         self.catalog = catalog
+        # Each procedure's approval state, found once from its source-language wording. The
+        # renderers of one build share the dict: once a process, not once a locale.
+        self.approvals: dict[str, ApprovalState] = {} if approvals is None else approvals
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(settings.templates_dir),
             autoescape=True,
@@ -195,17 +207,48 @@ class FormRenderer:
     def form_context(self, procedure: str) -> FormContext:
         """The identity stamped on a procedure's form in this locale, before it is rendered.
 
-        Its status is the catalog's; render_form() makes it incomplete where the form turns
-        out to show a message the catalog does not translate.
+        Its status is unapproved while the procedure's source text has no current clinical
+        approval, else the catalog's; render_form() makes a draft or reviewed form incomplete
+        where it turns out to show a message the catalog does not translate.
         """
+        approved = self.approval(procedure).approved
+        return self._identity(procedure, self.catalog.review.status if approved else UNAPPROVED)
+
+    def _identity(self, procedure: str, status: str) -> FormContext:
         entry = self.settings.procedures[procedure]
         return FormContext(
             form_id=entry.form_id,
             version=entry.version,
             revision_date=format_date(entry.revision_date, format="long", locale=self.locale.code),
             build_timestamp=build_timestamp(entry).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            translation_status=self.catalog.review.status,
+            translation_status=status,
         )
+
+    def approval(self, procedure: str) -> ApprovalState:
+        """Whether a clinician approved the procedure's source text exactly as it now reads."""
+        if procedure not in self.approvals:
+            current = self.source_fingerprint(procedure)
+            self.approvals[procedure] = approval_state(self.settings, procedure, current)
+        return self.approvals[procedure]
+
+    def source_wording(self, procedure: str) -> dict[str, list[str]]:
+        """What each source-language form of the procedure says, by variant, as it reads once
+        approved: without the notice of its status."""
+        renderer = self
+        if not (self.locale.is_source and self.catalog.path is None):
+            catalog = source_catalog(self.source.code)
+            renderer = FormRenderer(
+                self.settings, self.source, self.source, catalog, self.approvals
+            )
+        form = renderer._identity(procedure, REVIEWED)
+        return {
+            variant: wording(renderer._render(procedure, variant, form))
+            for variant in SOURCE_VARIANTS
+        }
+
+    def source_fingerprint(self, procedure: str) -> str:
+        """The fingerprint an approval of the procedure's source text as it now reads records."""
+        return fingerprint(self.source_wording(procedure))
 
     def title(self, procedure: str) -> Markup:
         """A procedure's name in this locale, as its form's heading gives it (escaped HTML)."""
@@ -227,12 +270,13 @@ class FormRenderer:
 
         A form that shows any message its catalog does not translate (new source text, a fuzzy,
         empty or blank entry) is incomplete, whatever the catalog's sign-off says: it is
-        rendered again to carry that status, its notice and its watermark.
+        rendered again to carry that status, its notice and its watermark. An unapproved form
+        stays unapproved, the worse status.
         """
         form = self.form_context(procedure)
         with self.catalog.record() as messages:
             html = self._render(procedure, variant, form)
-        if messages.untranslated and form.translation_status != INCOMPLETE:
+        if messages.untranslated and status_rank(INCOMPLETE) < status_rank(form.translation_status):
             form = dataclasses.replace(form, translation_status=INCOMPLETE)
             with self.catalog.record() as notice:
                 html = self._render(procedure, variant, form)

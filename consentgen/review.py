@@ -23,10 +23,11 @@ REVIEW_FILE = "review.json"
 
 # A form's status, worst first (README, "Status of a form"). Every status but reviewed carries
 # a notice and a watermark, and none but reviewed is ever released.
+UNAPPROVED = "unapproved"  # the procedure's source text has no current clinical approval
 INCOMPLETE = "incomplete"  # the form shows a message its catalog does not translate
 DRAFT = "draft"  # no qualified reviewer has signed off the translations, or they changed since
 REVIEWED = "reviewed"
-STATUSES = (INCOMPLETE, DRAFT, REVIEWED)
+STATUSES = (UNAPPROVED, INCOMPLETE, DRAFT, REVIEWED)
 
 
 def status_rank(status: str) -> int:

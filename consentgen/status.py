@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from consentgen.approval import ApprovalState
 from consentgen.build import load_locale_catalog, select_locales
+from consentgen.catalogs import FormMessages
 from consentgen.config import Settings
 from consentgen.locales import form_locale
 from consentgen.procedures import discover
 from consentgen.render import FormRenderer
-from consentgen.review import INCOMPLETE
+from consentgen.review import DRAFT, INCOMPLETE, REVIEWED, UNAPPROVED
+
+
+@dataclass(frozen=True)
+class ProcedureApproval:
+    """One procedure: whether a clinician approved its source text, who and when, or why not."""
+
+    procedure: str
+    state: ApprovalState
+
+    def line(self) -> str:
+        return f"{self.procedure:<24} {'approval':<8} {self.state.describe()}"
 
 
 @dataclass(frozen=True)
@@ -29,27 +42,51 @@ class FormStatus:
         )
 
 
-def form_statuses(settings: Settings) -> list[FormStatus]:
-    """Every configured procedure in every configured locale, rendered to find its status."""
+def form_statuses(settings: Settings) -> list[ProcedureApproval | FormStatus]:
+    """Every configured procedure: its approval, then its form's status in every configured
+    locale (each form rendered to find it)."""
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     procedures = [p for p in discover(settings) if p in settings.procedures]
-    statuses = []
+    approvals: dict[str, ApprovalState] = {}
+    renderers = []
     for code in select_locales(settings, ()):
         locale = form_locale(code, settings.default_locale, settings.fonts)
         catalog = load_locale_catalog(settings, code)
-        renderer = FormRenderer(settings, locale, source, catalog)
-        for procedure in procedures:
+        renderers.append(FormRenderer(settings, locale, source, catalog, approvals))
+    statuses: list[ProcedureApproval | FormStatus] = []
+    for procedure in procedures:
+        if renderers:
+            statuses.append(ProcedureApproval(procedure, renderers[0].approval(procedure)))
+        for renderer in renderers:
             form = renderer.render_form(procedure)
             status = form.form.translation_status
-            if locale.is_source:
-                detail = "source language"
-            elif status == INCOMPLETE:
-                detail = f"{len(form.messages.untranslated)} message(s) not translated"
-            elif catalog.review.reviewed:
-                detail = f"by {catalog.review.reviewer}"
-            else:
-                detail = catalog.review.reason
             statuses.append(
-                FormStatus(procedure, code, form.messages.percent_translated, status, detail)
+                FormStatus(
+                    procedure,
+                    renderer.locale.code,
+                    form.messages.percent_translated,
+                    status,
+                    _detail(renderer, status, form.messages),
+                )
             )
     return statuses
+
+
+def _detail(renderer: FormRenderer, status: str, messages: FormMessages) -> str:
+    """Who reviewed the form's translation, or why it is not reviewed; an unapproved form
+    says where its translation stands too, the next thing to settle before release."""
+    if renderer.locale.is_source:
+        return "source language"
+    review = renderer.catalog.review
+    if messages.untranslated:
+        translation, detail = (
+            INCOMPLETE,
+            f": {len(messages.untranslated)} message(s) not translated",
+        )
+    elif review.reviewed:
+        translation, detail = REVIEWED, f" by {review.reviewer}"
+    else:
+        translation, detail = DRAFT, f": {review.reason}"
+    if status == UNAPPROVED:
+        return f"translation {translation}{detail}"
+    return detail.removeprefix(": ").strip()

@@ -38,6 +38,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from consentgen.errors import ConsentgenError
 from consentgen.ledger import Release, ReleasedForm
+from consentgen.review import UNAPPROVED
 from consentgen.signing import SIGNATURE_FIELDS, STATEMENT_ROLE, field_role
 
 _INFO_KEYS = {
@@ -142,9 +143,10 @@ class VerifyReport:
         if self.altered:
             return "result: ALTERED - not the form as released and signed"
         if not self.released.for_clinical_use:
+            status = self.released.translation_status
+            why = " (its source text had no clinical approval)" if status == UNAPPROVED else ""
             return (
-                f"result: NOT RELEASED FOR CLINICAL USE - released as "
-                f"{self.released.translation_status}, not reviewed"
+                f"result: NOT RELEASED FOR CLINICAL USE - released as {status}{why}, not reviewed"
             )
         if self.signers_unverified:
             if self.accept_unverified:
@@ -496,7 +498,7 @@ def describe(report: VerifyReport, path: Path) -> list[str]:
     lines = [
         f"file: {path}",
         f"form: {ident['form_id']} version {ident['version']}, locale {ident['locale']}, "
-        f"translation {ident['translation_status']}",
+        f"status {ident['translation_status']}",
     ]
     if report.released is None or report.release is None:
         lines.append(

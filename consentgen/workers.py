@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from consentgen.approval import ApprovalState
 from consentgen.bilingual import compose
 from consentgen.catalogs import LocaleCatalog, load_catalog, po_path, source_catalog
 from consentgen.config import Settings, load_settings
@@ -101,8 +102,9 @@ class Workshop:
         self.source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
         self.catalogs = dict(catalogs or {})
         self.renderers: dict[str, FormRenderer] = {}
+        self.approvals: dict[str, ApprovalState] = {}  # each procedure's, shared by all locales
         self.source_renderer = FormRenderer(
-            settings, self.source, self.source, source_catalog(self.source.code)
+            settings, self.source, self.source, source_catalog(self.source.code), self.approvals
         )
         self.pdf_writer: PdfWriter | None = None
 
@@ -118,7 +120,7 @@ class Workshop:
                     else load_catalog(self.settings.root, code)
                 )
             self.renderers[code] = FormRenderer(
-                self.settings, self.locale(code), self.source, self.catalogs[code]
+                self.settings, self.locale(code), self.source, self.catalogs[code], self.approvals
             )
         return self.renderers[code]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -59,6 +61,79 @@ def copy_project(source: Path, target: Path) -> Path:
     return target
 
 
+APPROVER = "Test Clinician, MD (test only)"
+REVIEWER = "Test Reviewer (test only)"
+
+
+def approve(project: Path, procedure: str = "kyphoplasty") -> Path:
+    """A test clinician's approval of a procedure's source text, in a throwaway copy only (the
+    bundled procedure is never approved); returns the approval file."""
+    assert project.resolve() != REPO.resolve(), "never approve in the repository itself"
+    command = ["--project", str(project), "approve", procedure, "--by", APPROVER]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    return project / "templates" / "procedures" / f"{procedure}.approval.json"
+
+
+def fill_untranslated(project: Path, locale: str) -> list[str]:
+    """Give every entry of a copy's catalog that has no translation a marked stand-in, so that
+    a test can sign the locale off; returns their msgids.
+
+    The shipped catalogs do not translate the notice of an unapproved form yet, and `review`
+    refuses a catalog with an untranslated entry.
+    """
+    from babel.messages.pofile import read_po, write_po
+
+    assert project.resolve() != REPO.resolve(), "never change the repository's catalogs"
+    po = project / "locales" / locale / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    filled = []
+    for message in catalog:
+        if message.id and not message.pluralizable and not message.string:
+            message.string = f"[{locale}] {message.id}"
+            filled.append(message.id)
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+    return filled
+
+
+def review(project: Path, locale: str) -> None:
+    """A test reviewer's sign-off of a copy's catalog (stand-ins filled in first)."""
+    fill_untranslated(project, locale)
+    command = ["--project", str(project), "review", locale, "--by", REVIEWER]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+
+
+def hand_made_release(project: Path, form: Path, locale: str, status: str) -> Path:
+    """A ledger record that says form (a kyphoplasty PDF) was released in locale under status,
+    as an older tool or a hand edit could write it; returns the record."""
+    data = form.read_bytes()
+    record = {
+        "generator": "consentgen 0.1.0",
+        "released_at": "2099-01-01T00:00:00Z",
+        "forms": [
+            {
+                "path": f"{locale}/kyphoplasty.pdf",
+                "procedure": "kyphoplasty",
+                "locale": locale,
+                "format": "pdf",
+                "form_id": "CF-SPINE-014",
+                "form_version": "1.0",
+                "translation_status": status,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "bytes": len(data),
+            }
+        ],
+        "held_back": [],
+    }
+    path = project / "releases" / "2099-01-01-1.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(record), "utf-8")
+    return path
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of this repository's forms project, to break on purpose."""
@@ -72,6 +147,19 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(cli, ["--project", str(REPO), "build", "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture(scope="session")
+def approved(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The forms of a copy whose procedure a test clinician approved (in that copy only), in
+    English and three translations (left to right, right to left, CJK); returns the build
+    folder. English forms without the watermark of an unapproved form read back cleanly."""
+    project = copy_project(REPO, tmp_path_factory.mktemp("approved") / "project")
+    approve(project)
+    command = ["--project", str(project), "build", "-l", "en", "-l", "es", "-l", "ar"]
+    result = CliRunner().invoke(cli, [*command, "-l", "zh_Hans"])
+    assert result.exit_code == 0, result.output
+    return project / "build"
 
 
 def pdftotext(path: Path, page: int | None = None) -> str:
@@ -175,13 +263,13 @@ def sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the bundled project with its en and es PDFs released; returns the project.
 
-    The es sign-off is a test reviewer's, recorded in this throwaway copy only.
+    The approval and the es sign-off are a test clinician's and a test reviewer's, recorded in
+    this throwaway copy only.
     """
     project = copy_project(REPO, tmp_path_factory.mktemp("released") / "project")
-    runner = CliRunner()
-    review = ["--project", str(project), "review", "es", "--by", "Test Reviewer (test only)"]
-    assert runner.invoke(cli, review).exit_code == 0
-    result = runner.invoke(
+    approve(project)
+    review(project, "es")
+    result = CliRunner().invoke(
         cli,
         ["--project", str(project), "build", "--release", "-l", "en", "-l", "es", "-f", "pdf"],
     )

@@ -22,6 +22,7 @@ from consentgen.catalogs import load_catalog
 from consentgen.cli import cli
 
 FORM_ID = "CF-SPINE-014"
+UNAPPROVED_NOTICE = "Not approved for clinical use"
 RTL = {"ar", "fa"}
 # The script each locale's text is mostly in, as Unicode ranges of its letters.
 SCRIPTS = {
@@ -118,9 +119,8 @@ def test_build_writes_every_form_index_and_manifest(built: Path) -> None:
         assert artifact["sha256"] == hashlib.sha256(content).hexdigest()
         assert artifact["bytes"] == len(content)
         assert artifact["form_id"] == FORM_ID and artifact["form_version"] == "1.0"
-        assert artifact["translation_status"] == (
-            "reviewed" if artifact["locale"] == "en" else "draft"
-        )
+        # The bundled procedure is never approved: every language's form says so.
+        assert artifact["translation_status"] == "unapproved"
         assert re.fullmatch(r"[0-9a-f]{64}", artifact["inputs_sha256"])
     assert manifest["generator"].startswith("consentgen ")
     index = (built / "index.html").read_text("utf-8")
@@ -129,8 +129,10 @@ def test_build_writes_every_form_index_and_manifest(built: Path) -> None:
         assert name in index and f'href="{code}/kyphoplasty.pdf"' in index
 
 
-def test_english_pdf_names_every_step_benefit_and_risk_of_the_seed(built: Path) -> None:
-    text = _flat(pdftotext(built / "en" / "kyphoplasty.pdf"))
+def test_english_pdf_names_every_step_benefit_and_risk_of_the_seed(approved: Path) -> None:
+    # Read from an approved copy: pdftotext scatters the letters of the diagonal watermark of
+    # an unapproved form among the lines it crosses.
+    text = _flat(pdftotext(approved / "en" / "kyphoplasty.pdf"))
     missing = {
         item: words for item, words in SEED_ITEMS.items() if not all(word in text for word in words)
     }
@@ -187,7 +189,7 @@ def test_html_lang_dir_and_meta(forms: dict, code: str) -> None:
     assert form.html_attrs["dir"] == ("rtl" if code in RTL else "ltr")
     assert form.meta["consentgen:form-id"] == FORM_ID
     assert form.meta["consentgen:locale"] == code
-    assert form.meta["consentgen:translation-status"] in {"reviewed", "draft"}
+    assert form.meta["consentgen:translation-status"] == "unapproved"
     assert set(form.items["data-signature"]) == {"patient", "provider", "interpreter", "witness"}
 
 
@@ -236,20 +238,51 @@ def test_revision_date_is_formatted_in_the_forms_language(forms: dict, built: Pa
     assert "2026年11月28日" in pdftotext(built / "zh_Hans" / "kyphoplasty.pdf", 1).replace(" ", "")
 
 
-def test_draft_translations_say_so_in_both_languages(built: Path) -> None:
-    for code in LOCALES[1:]:
+def test_unapproved_forms_say_so_in_every_language(built: Path) -> None:
+    """No clinician approved the bundled text: every form, the English one too, carries the
+    notice and, on every printed page, the watermark; so does the index."""
+    for code in LOCALES:
         html = (built / code / "kyphoplasty.html").read_text("utf-8")
+        assert 'class="draft-notice"' in html and UNAPPROVED_NOTICE in html
+        if code != "en":  # in the form's language too, once its catalog translates it
+            translated = load_catalog(REPO, code).translations.gettext(UNAPPROVED_NOTICE)
+            assert translated in html
+        reader = PdfReader(built / code / "kyphoplasty.pdf")
+        assert reader.metadata["/ConsentgenTranslationStatus"] == "unapproved"
+        # The watermark is rotated; pypdf reads rotated text where pdftotext -layout skips it.
+        for number, page in enumerate(reader.pages, 1):
+            assert UNAPPROVED_NOTICE in _flat(page.extract_text()), f"{code} page {number}"
+        assert UNAPPROVED_NOTICE in pdftotext(built / code / "kyphoplasty.pdf", 1)
+        assert "Draft translation - not for clinical use" not in html
+    index = (built / "index.html").read_text("utf-8")
+    assert index.count(f'<span class="draft">{UNAPPROVED_NOTICE}</span>') == len(LOCALES)
+
+
+def test_draft_translations_say_so_in_both_languages(approved: Path) -> None:
+    for code in LOCALES[1:]:
+        translated = load_catalog(REPO, code).translations.gettext(
+            "Draft translation - not for clinical use"
+        )
+        assert translated != "Draft translation - not for clinical use", code
+    for code in ("es", "ar", "zh_Hans"):
+        html = (approved / code / "kyphoplasty.html").read_text("utf-8")
+        assert '<meta name="consentgen:translation-status" content="draft">' in html
         assert "Draft translation - not for clinical use" in html
         translated = load_catalog(REPO, code).translations.gettext(
             "Draft translation - not for clinical use"
         )
-        assert translated != "Draft translation - not for clinical use" and translated in html
-        # The watermark is rotated; pypdf reads rotated text where pdftotext -layout skips it.
-        for number, page in enumerate(PdfReader(built / code / "kyphoplasty.pdf").pages, 1):
+        assert translated in html and UNAPPROVED_NOTICE not in html
+        for number, page in enumerate(PdfReader(approved / code / "kyphoplasty.pdf").pages, 1):
             text = _flat(page.extract_text())
             assert "Draft translation - not for clinical use" in text, f"{code} page {number}"
-    assert 'class="draft-notice"' not in (built / "en" / "kyphoplasty.html").read_text("utf-8")
-    assert "Draft translation" not in pdftotext(built / "en" / "kyphoplasty.pdf")
+    # The approved source language is reviewed: no notice, no watermark.
+    english = (approved / "en" / "kyphoplasty.html").read_text("utf-8")
+    assert '<meta name="consentgen:translation-status" content="reviewed">' in english
+    assert 'class="draft-notice"' not in english
+    pdf = approved / "en" / "kyphoplasty.pdf"
+    assert PdfReader(pdf).metadata["/ConsentgenTranslationStatus"] == "reviewed"
+    text = "".join(_flat(page.extract_text()) for page in PdfReader(pdf).pages)
+    assert "Draft translation" not in text and UNAPPROVED_NOTICE not in text
 
 
 def test_identical_inputs_give_identical_files(built: Path, tmp_path: Path) -> None:

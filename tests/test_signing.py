@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LOCALES, REPO, copy_project, sign
+from conftest import LOCALES, REPO, approve, copy_project, sign
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -215,7 +215,7 @@ def test_verify_accepts_a_signed_copy_and_rejects_a_changed_byte(
     signed.write_bytes(sign(form, "patient_signature", "patient", pki))
     code, output = _verify(runner, signed, released, "--trust", str(pki["ca"]))
     assert code == 0, output
-    assert "form: CF-SPINE-014 version 1.0, locale es, translation reviewed" in output
+    assert "form: CF-SPINE-014 version 1.0, locale es, status reviewed" in output
     assert re.search(
         r"released: yes - byte-identical to es/kyphoplasty.pdf of release \d{4}-\d\d-\d\d-1 "
         r"\(.*, the current release\), released as reviewed",
@@ -278,6 +278,7 @@ def test_verify_names_a_form_from_an_earlier_release(
     settings.write_text(
         settings.read_text("utf-8").replace('version = "1.0"', 'version = "1.1"'), "utf-8"
     )
+    approve(project)  # every page prints the version: version 1.1 is approved on its own
     release = ["--project", str(project), "build", "--release", "-l", "en", "-f", "pdf"]
     assert runner.invoke(cli, release).exit_code == 0
     records = sorted((project / "releases").glob("*.json"))
@@ -399,7 +400,7 @@ def test_verify_rejects_rewritten_identity_and_trailing_bytes(
     writer.write(out)
     (tmp_path / "claims_newer.pdf").write_bytes(out.getvalue())
     code, output = _verify(runner, tmp_path / "claims_newer.pdf", released)
-    assert code == 1 and "version 1.0, locale es, translation reviewed" in output
+    assert code == 1 and "version 1.0, locale es, status reviewed" in output
     assert "ALTERED: its document information no longer matches the release" in output
 
     (tmp_path / "junk.pdf").write_bytes(

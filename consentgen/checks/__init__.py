@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from consentgen.approval import ApprovalState
 from consentgen.catalogs import LocaleCatalog
 from consentgen.config import Settings
 from consentgen.locales import FormLocale
@@ -37,6 +38,8 @@ class LocaleUnderCheck:
     source_forms: dict[str, str]  # the same procedures in the source language
     # procedure -> the messages its form shows that the catalog does not translate
     untranslated: dict[str, set[str]] = field(default_factory=dict)
+    # procedure -> whether a clinician approved its source text as it now reads
+    approvals: dict[str, ApprovalState] = field(default_factory=dict)
 
 
 Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]
@@ -45,6 +48,7 @@ Check = Callable[[Settings, LocaleUnderCheck], list[Problem]]
 def registered() -> list[tuple[str, Check]]:
     """Every check, in the order they run."""
     from consentgen.checks import (
+        approval,
         elements,
         freshness,
         glyphs,
@@ -61,6 +65,7 @@ def registered() -> list[tuple[str, Check]]:
     return [
         ("health", health.check),
         ("freshness", freshness.check),
+        ("approval", approval.check),
         ("translation", translation.check),
         ("placeholders", placeholders.check),
         ("markup", markup.check),

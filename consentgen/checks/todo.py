@@ -5,14 +5,10 @@ a placeholder."""
 
 from __future__ import annotations
 
-import re
-
 from consentgen.checks import LocaleUnderCheck, Problem
 from consentgen.config import Settings
 from consentgen.errors import display_path
-from consentgen.procedures import discover, procedure_template
-
-_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+from consentgen.procedures import discover, procedure_template, todo_lines
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -23,15 +19,13 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     for procedure in discover(settings):
         path = procedure_template(settings, procedure)
         shown = display_path(path, settings.root)
-        text = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), path.read_text("utf-8"))
-        for number, line in enumerate(text.splitlines(), 1):
-            if "TODO" in line:
-                problems.append(
-                    Problem(
-                        f"{shown}:{number}",
-                        subject.locale.code,
-                        "todo",
-                        "placeholder text (TODO) not yet written",
-                    )
+        for number in todo_lines(path):
+            problems.append(
+                Problem(
+                    f"{shown}:{number}",
+                    subject.locale.code,
+                    "todo",
+                    "placeholder text (TODO) not yet written",
                 )
+            )
     return problems
