@@ -177,6 +177,7 @@ def inputs_sha256(
             settings.hospital_phone_day,
             settings.hospital_phone_night,
             settings.emergency_number,
+            settings.source_role_names,
             settings.page_size,
             settings.pdf_fields,
             settings.default_locale,

@@ -55,6 +55,9 @@ class Settings:
     render_timeout: float = 60  # seconds one form may take to render
     verify_max_mb: float = 50  # verify refuses a larger file before reading it
     trust_anchors: tuple[Path, ...] = ()  # CA certificates verify checks signers against
+    # Translated forms also name each signer's role in the source language, in brackets, for
+    # staff who read only the source language ("Intérprete (Interpreter)").
+    source_role_names: bool = False
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -219,6 +222,7 @@ def load_settings(root: Path) -> Settings:
         "verify_max_mb",
         "trust_anchors",
         "same_as_source",
+        "source_role_names",
         *PHONE_SETTINGS,
     }
     for key in sorted(set(table) - known):
@@ -272,6 +276,13 @@ def load_settings(root: Path) -> Settings:
             f"render_timeout must be seconds, more than 0 and at most 3600, not {render_timeout!r}",
         )
         render_timeout = 60
+
+    source_role_names = table.get("source_role_names", False)
+    if not isinstance(source_role_names, bool):
+        problem(
+            "source_role_names", f"source_role_names must be true or false, not {source_role_names!r}"
+        )
+        source_role_names = False
 
     verify_max_mb = table.get("verify_max_mb", 50)
     if (
@@ -384,6 +395,7 @@ def load_settings(root: Path) -> Settings:
         render_timeout=float(render_timeout),
         verify_max_mb=float(verify_max_mb),
         trust_anchors=tuple(trust_anchors),
+        source_role_names=source_role_names,
         default_locale=default_locale,
         locales=tuple(dict.fromkeys(locales)),
         procedures=procedures,

@@ -422,3 +422,52 @@ def test_after_care_numbers_come_from_the_settings(project: Path, runner: CliRun
     spanish = _flat(pdftotext(project / "build" / "es" / "kyphoplasty.pdf"))
     for number in ("112", "+44 20 7946 0018", "020 7946 0999 ext. 42"):
         assert number in spanish
+
+
+def test_source_role_names_only_where_the_hospital_asks(project: Path, runner: CliRunner) -> None:
+    def headings() -> dict[str, list[str]]:
+        args = [
+            "--project",
+            str(project),
+            "build",
+            "-l",
+            "en",
+            "-l",
+            "es",
+            "-l",
+            "fa",
+            "-f",
+            "html",
+        ]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        return {
+            code: re.findall(
+                r'<section class="signer" data-signature="\w+">\s*<h3>(.*?)</h3>',
+                (project / "build" / code / "kyphoplasty.html").read_text("utf-8"),
+            )
+            for code in ("en", "es", "fa")
+        }
+
+    off = headings()
+    assert all("(" not in heading for found in off.values() for heading in found)
+    settings = project / "pyproject.toml"
+    settings.write_text(
+        settings.read_text("utf-8").replace(
+            'page_size = "Letter"', 'page_size = "Letter"\nsource_role_names = true'
+        ),
+        "utf-8",
+    )
+    on = headings()
+    assert on["en"] == off["en"]  # the source language names its roles once
+    roles = [
+        "Patient or legal representative",
+        "Provider who explained the procedure",
+        "Interpreter",
+        "Witness",
+    ]
+    for code in ("es", "fa"):
+        assert on[code] == [
+            f'{own} (<span lang="en" dir="ltr">{role}</span>)'
+            for own, role in zip(off[code], roles, strict=True)
+        ]
