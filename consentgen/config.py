@@ -280,7 +280,8 @@ def load_settings(root: Path) -> Settings:
     source_role_names = table.get("source_role_names", False)
     if not isinstance(source_role_names, bool):
         problem(
-            "source_role_names", f"source_role_names must be true or false, not {source_role_names!r}"
+            "source_role_names",
+            f"source_role_names must be true or false, not {source_role_names!r}",
         )
         source_role_names = False
 
