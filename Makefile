@@ -13,18 +13,33 @@ DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
 	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools chromium
 BROWSER_TESTS := tests/browser
 
-.PHONY: build test lint system-packages venv browser-deps golden readme-image bench bench-fields clean
+.PHONY: build test lint wheel-check system-packages venv browser-deps golden readme-image bench bench-fields clean
 
 build: venv
 	$(BIN)/consentgen build
 
-test: venv browser-deps lint
+test: venv browser-deps lint wheel-check
 	$(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check consentgen tests benchmarks
 	$(BIN)/ruff format --check consentgen tests benchmarks
 	$(BIN)/mypy consentgen
+
+# The wheel, installed alone into a clean virtual environment outside this folder, must run
+# `check` (exit 0 or 1: the bundled drafts are not releasable) and build one locale: an install
+# that lacks a subpackage fails here, not at a hospital.
+WHEEL_CHECK := $(CURDIR)/.wheel-check
+wheel-check: venv
+	rm -rf $(WHEEL_CHECK)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_CHECK)/dist .
+	$(PYTHON) -m venv $(WHEEL_CHECK)/venv
+	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet $(WHEEL_CHECK)/dist/consentgen-*.whl
+	cd $(WHEEL_CHECK) && status=0; ./venv/bin/consentgen --project $(CURDIR) check > check.log \
+		|| status=$$?; tail -1 check.log; test $$status -le 1 && grep -Eq "problem\(s\)|all checks passed" check.log
+	cd $(WHEEL_CHECK) && ./venv/bin/consentgen --project $(CURDIR) build -l en -o $(WHEEL_CHECK)/build
+	test -s $(WHEEL_CHECK)/build/en/kyphoplasty.pdf
+	rm -rf $(WHEEL_CHECK)
 
 # Installs the Debian packages that are missing (as root), or names them and stops. npm is looked
 # for as a command, not as a package: Node.js often comes from elsewhere (NodeSource, nvm).

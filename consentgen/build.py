@@ -148,8 +148,9 @@ def _shared_inputs(settings: Settings) -> dict[str, str]:
         inputs[f"package:{package}"] = version(package)
     inputs["consentgen"] = __version__
     # The code itself, so that a development build never keeps output of an older consentgen.
-    for module in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        inputs[f"consentgen:{module.name}"] = _file_sha256(module)
+    package = Path(__file__).resolve().parent
+    for module in sorted(package.rglob("*.py")):  # subpackages too
+        inputs[f"consentgen:{module.relative_to(package).as_posix()}"] = _file_sha256(module)
     inputs["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
     return inputs
 
