@@ -10,7 +10,8 @@ BIN := $(VENV)/bin
 # tests read forms back with, and the browser the HTML forms are tested in (Debian's chromium,
 # driven by Playwright: Playwright's own browser download cannot be had on every machine).
 DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
-	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils zbar-tools chromium
+	libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils poppler-data zbar-tools \
+	chromium
 BROWSER_TESTS := tests/browser
 
 .PHONY: build test lint wheel-check system-packages venv browser-deps golden readme-image bench bench-fields clean
@@ -26,13 +27,16 @@ lint: venv
 	$(BIN)/ruff format --check consentgen tests benchmarks
 	$(BIN)/mypy consentgen
 
-# The wheel, installed alone into a clean virtual environment outside this folder, must run
+# The wheel, built from a copy (setuptools would leave its own build/ here, where the forms
+# go), installed alone into a clean virtual environment outside this folder, must run
 # `check` (exit 0 or 1: the bundled drafts are not releasable) and build one locale: an install
 # that lacks a subpackage fails here, not at a hospital.
 WHEEL_CHECK := $(CURDIR)/.wheel-check
 wheel-check: venv
 	rm -rf $(WHEEL_CHECK)
-	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_CHECK)/dist .
+	mkdir -p $(WHEEL_CHECK)/src
+	cp -r consentgen pyproject.toml README.md $(WHEEL_CHECK)/src/
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir $(WHEEL_CHECK)/dist $(WHEEL_CHECK)/src
 	$(PYTHON) -m venv $(WHEEL_CHECK)/venv
 	$(WHEEL_CHECK)/venv/bin/python -m pip install --quiet $(WHEEL_CHECK)/dist/consentgen-*.whl
 	cd $(WHEEL_CHECK) && status=0; ./venv/bin/consentgen --project $(CURDIR) check > check.log \

@@ -11,12 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from consentgen.build import select_locales
-from consentgen.catalogs import load_catalog, source_catalog
-from consentgen.config import load_settings
 from consentgen.locales import form_locale
-from consentgen.pdf import PdfWriter
-from consentgen.render import FormRenderer
+from consentgen.outputs.pdf import PdfWriter
+from consentgen.pipeline import FormMaker
+from consentgen.settings import load_settings, select_locales
 
 RUNS = 5
 
@@ -27,20 +25,18 @@ def best(seconds: list[float]) -> float:
 
 def main(root: Path) -> None:
     settings = load_settings(root)
-    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     writers = {choice: PdfWriter(settings.templates_dir, choice) for choice in ("none", "all")}
     print(
         f"{'locale':<9}{'no fields':>12}{'with fields':>13}{'size x':>8}"
         f"{'no fields s':>13}{'fields s':>10}{'time x':>8}"
     )
     size_ratios, time_ratios = [], []
+    maker = FormMaker(settings)
     for code in select_locales(settings, ()):
         locale = form_locale(code, settings.default_locale, settings.fonts)
-        catalog = source_catalog(code) if locale.is_source else load_catalog(root, code)
-        renderer = FormRenderer(settings, locale, source, catalog)
         for procedure in sorted(settings.procedures):
-            html = renderer.render(procedure)
-            form = renderer.form_context(procedure)
+            rendered = maker.render(code, procedure, "standard")
+            html, form = rendered.html, rendered.form
             sizes, times = {}, {}
             for writer in writers.values():  # warm up: fonts load on first use
                 writer.write(html, form, code, locale.script, procedure, "0" * 64)

@@ -16,25 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree.ElementTree import Element
 
-from consentgen.config import Settings
 from consentgen.errors import ConsentgenError, display_path, one_line
-from consentgen.lockdown import parse_html
-from consentgen.output import atomic_write
+from consentgen.files import atomic_write
 from consentgen.procedures import procedure_template, select, todo_lines
+from consentgen.render.forms import FormRenderer, source_renderer
+from consentgen.render.text import wording
+from consentgen.settings import Settings
+from consentgen.statuses import REVIEWED
+from consentgen.variants import SOURCE_VARIANTS, VARIANTS
 
 APPROVAL_SUFFIX = ".approval.json"
 # Bumped whenever what wording() reads changes: an approval made under another reading is stale.
 WORDING_FORMAT = 1
-# Attributes whose text a reader meets: a screen reader's labels, a tooltip, a PDF field's name.
-_WORDING_ATTRIBUTES = ("alt", "aria-label", "title", "data-label", "placeholder")
-_NOT_SHOWN = {"style", "script", "template"}
-_CSS_CONTENT = re.compile(r"\bcontent\s*:\s*([^;{}]*)")
 
 
 @dataclass(frozen=True)
@@ -56,38 +52,6 @@ class ApprovalState:
 def approval_path(settings: Settings, procedure: str) -> Path:
     """The approval file beside a procedure's template."""
     return procedure_template(settings, procedure).with_name(f"{procedure}{APPROVAL_SUFFIX}")
-
-
-def wording(html: str) -> list[str]:
-    """What a rendered form says: its title, every piece of text of its body, the text of
-    labels and tooltips, each image (by digest), and the text the stylesheet prints (the
-    "Page X of Y" of every page); whitespace runs read as one space."""
-    tree = parse_html(html)
-    pieces = [f"title: {_text(element.text)}" for element in tree.iter("title")]
-    body = tree.find("body")
-    if body is not None:
-        pieces += [piece for piece in _body_wording(body) if piece]
-    for style in tree.iter("style"):
-        pieces += [f"css: {_text(value)}" for value in _CSS_CONTENT.findall(style.text or "")]
-    return pieces
-
-
-def _body_wording(element: Element) -> Iterator[str]:
-    if element.tag in _NOT_SHOWN:
-        return
-    for name in _WORDING_ATTRIBUTES:
-        if value := _text(element.get(name)):
-            yield f"{name}: {value}"
-    if element.tag == "img" and (source := element.get("src")):
-        yield f"img: {hashlib.sha256(source.encode('utf-8')).hexdigest()}"
-    yield _text(element.text)
-    for child in element:
-        yield from _body_wording(child)
-        yield _text(child.tail)
-
-
-def _text(text: str | None) -> str:
-    return " ".join((text or "").split())
 
 
 def fingerprint(forms: dict[str, list[str]]) -> str:
@@ -122,6 +86,33 @@ def approval_state(settings: Settings, procedure: str, current: str) -> Approval
     return ApprovalState(True, approver, approved_at)
 
 
+def source_wording(renderer: FormRenderer, procedure: str) -> dict[str, list[str]]:
+    """What each source-language form of the procedure says, by variant, as it reads once
+    approved: without the notice of its status."""
+    form = renderer.identity(procedure, REVIEWED)
+    return {
+        name: wording(renderer.render(procedure, VARIANTS[name].template_variant, form))
+        for name in SOURCE_VARIANTS
+    }
+
+
+class Approvals:
+    """Each procedure's approval state, found once from its source-language wording (once a
+    process, not once a locale)."""
+
+    def __init__(self, settings: Settings, source: FormRenderer | None = None) -> None:
+        self.settings = settings
+        self.source = source or source_renderer(settings)
+        self._states: dict[str, ApprovalState] = {}
+
+    def state(self, procedure: str) -> ApprovalState:
+        """Whether a clinician approved the procedure's source text exactly as it now reads."""
+        if procedure not in self._states:
+            current = fingerprint(source_wording(self.source, procedure))
+            self._states[procedure] = approval_state(self.settings, procedure, current)
+        return self._states[procedure]
+
+
 def approval_file_sha256(settings: Settings, procedure: str) -> str:
     """A digest of a procedure's approval file ("" without one): a form's status depends on it."""
     path = approval_path(settings, procedure)
@@ -133,10 +124,6 @@ def approve(settings: Settings, procedure: str, approver: str) -> Path:
 
     Refuses an unknown procedure and a template that still holds TODO placeholder text.
     """
-    from consentgen.catalogs import source_catalog  # render imports this module
-    from consentgen.locales import form_locale
-    from consentgen.render import FormRenderer
-
     if not approver.strip():
         raise ConsentgenError("approve: --by needs the clinician's name and role")
     if not approver.isprintable():
@@ -148,9 +135,7 @@ def approve(settings: Settings, procedure: str, approver: str) -> Path:
             f"{display_path(template, settings.root)}:{unwritten[0]}: cannot approve: "
             f"{len(unwritten)} line(s) of placeholder text (TODO) not yet written"
         )
-    locale = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
-    source = FormRenderer(settings, locale, locale, source_catalog(locale.code))
-    forms = source.source_wording(procedure)
+    forms = source_wording(source_renderer(settings), procedure)
     record = {
         "procedure": procedure,
         "approver": approver.strip(),

@@ -56,9 +56,14 @@ class InputErrors(ConsentgenError):
 
 
 class QualityGateFailed(ConsentgenError):
-    """A release gate refused the build: exit status 1."""
+    """A quality gate failed (a release refused, a check or verify that found a fault): exit
+    status 1. With no message, what failed was already printed."""
 
     exit_code = GATE_FAILED
+
+    def show(self, file: object = None) -> None:
+        if self.message:
+            super().show(file)
 
 
 def display_path(path: Path, root: Path) -> str:

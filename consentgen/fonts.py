@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from consentgen.config import Settings
 from consentgen.errors import InputError
 from consentgen.locales import FormLocale
+from consentgen.settings import Settings
 
 # Where Debian keeps each default family, for the error message that tells how to get it.
 DEBIAN_PACKAGES = {

@@ -8,13 +8,13 @@ from pathlib import Path
 import jinja2
 
 from consentgen import __version__
-from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
-from consentgen.lockdown import check_standalone, parse_html
 from consentgen.manifest import Artifact
-from consentgen.render import FormRenderer, template_position
-from consentgen.review import status_rank
+from consentgen.render.forms import FormRenderer, template_position
+from consentgen.render.lockdown import check_standalone, parse_html
+from consentgen.settings import Settings
+from consentgen.statuses import status_rank
 
 INDEX_TEMPLATE = "index.html.j2"
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from consentgen import __version__
 from consentgen.errors import ConsentgenError, display_path
+from consentgen.files import stage
 from consentgen.manifest import Artifact
-from consentgen.output import stage
-from consentgen.review import REVIEWED
+from consentgen.statuses import REVIEWED
 
 LEDGER_FOLDER = "releases"
 _RECORD_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<number>[1-9]\d{0,5})\.json$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from consentgen.config import Settings
 from consentgen.errors import ConsentgenError, display_path
+from consentgen.settings import Settings
 
 SUFFIX = ".html.j2"
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from consentgen.config import Settings
 from consentgen.errors import ConsentgenError, display_path
-from consentgen.output import atomic_write
+from consentgen.files import atomic_write
 from consentgen.procedures import procedure_template
+from consentgen.settings import Settings
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 

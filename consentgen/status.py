@@ -1,92 +1,36 @@
-"""Each form's status, computed from what it shows, without building it (`consentgen list`)."""
+"""A form's status, computed from what it shows, worst first (see statuses).
+
+unapproved: its procedure's source text has no current clinical approval. incomplete: it shows
+a message its catalog does not translate (new source text, a fuzzy, empty or blank entry),
+whatever the catalog's sign-off says. draft or reviewed: its catalog's sign-off.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
 
-from consentgen.approval import ApprovalState
-from consentgen.build import load_locale_catalog, select_locales
-from consentgen.catalogs import FormMessages
-from consentgen.config import Settings
-from consentgen.locales import form_locale
-from consentgen.procedures import discover
-from consentgen.render import FormRenderer
-from consentgen.review import DRAFT, INCOMPLETE, REVIEWED, UNAPPROVED
+from consentgen.approval import Approvals
+from consentgen.render.forms import FormRenderer, RenderedForm
+from consentgen.statuses import INCOMPLETE, UNAPPROVED, status_rank
 
 
-@dataclass(frozen=True)
-class ProcedureApproval:
-    """One procedure: whether a clinician approved its source text, who and when, or why not."""
+def render_form(
+    renderer: FormRenderer, approvals: Approvals, procedure: str, template_variant: str
+) -> RenderedForm:
+    """A procedure's form in the renderer's locale, carrying the status it earns.
 
-    procedure: str
-    state: ApprovalState
-
-    def line(self) -> str:
-        return f"{self.procedure:<24} {'approval':<8} {self.state.describe()}"
-
-
-@dataclass(frozen=True)
-class FormStatus:
-    """One procedure in one locale: how much of what its form shows is translated, its status."""
-
-    procedure: str
-    locale: str
-    percent_translated: int
-    status: str
-    detail: str  # who reviewed it, or why it is not reviewed
-
-    def line(self) -> str:
-        return (
-            f"{self.procedure:<24} {self.locale:<8} {self.percent_translated:>3}%  "
-            f"{self.status}{f' ({self.detail})' if self.detail else ''}"
-        )
-
-
-def form_statuses(settings: Settings) -> list[ProcedureApproval | FormStatus]:
-    """Every configured procedure: its approval, then its form's status in every configured
-    locale (each form rendered to find it)."""
-    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
-    procedures = [p for p in discover(settings) if p in settings.procedures]
-    approvals: dict[str, ApprovalState] = {}
-    renderers = []
-    for code in select_locales(settings, ()):
-        locale = form_locale(code, settings.default_locale, settings.fonts)
-        catalog = load_locale_catalog(settings, code)
-        renderers.append(FormRenderer(settings, locale, source, catalog, approvals))
-    statuses: list[ProcedureApproval | FormStatus] = []
-    for procedure in procedures:
-        if renderers:
-            statuses.append(ProcedureApproval(procedure, renderers[0].approval(procedure)))
-        for renderer in renderers:
-            form = renderer.render_form(procedure)
-            status = form.form.translation_status
-            statuses.append(
-                FormStatus(
-                    procedure,
-                    renderer.locale.code,
-                    form.messages.percent_translated,
-                    status,
-                    _detail(renderer, status, form.messages),
-                )
-            )
-    return statuses
-
-
-def _detail(renderer: FormRenderer, status: str, messages: FormMessages) -> str:
-    """Who reviewed the form's translation, or why it is not reviewed; an unapproved form
-    says where its translation stands too, the next thing to settle before release."""
-    if renderer.locale.is_source:
-        return "source language"
-    review = renderer.catalog.review
-    if messages.untranslated:
-        translation, detail = (
-            INCOMPLETE,
-            f": {len(messages.untranslated)} message(s) not translated",
-        )
-    elif review.reviewed:
-        translation, detail = REVIEWED, f" by {review.reviewer}"
-    else:
-        translation, detail = DRAFT, f": {review.reason}"
-    if status == UNAPPROVED:
-        return f"translation {translation}{detail}"
-    return detail.removeprefix(": ").strip()
+    A form found to show an untranslated message is rendered again to carry the incomplete
+    status, its notice and its watermark; an unapproved form stays unapproved, the worse one.
+    """
+    approved = approvals.state(procedure).approved
+    status = renderer.catalog.review.status if approved else UNAPPROVED
+    form = renderer.identity(procedure, status)
+    with renderer.catalog.record() as messages:
+        html = renderer.render(procedure, template_variant, form)
+    if messages.untranslated and status_rank(INCOMPLETE) < status_rank(form.translation_status):
+        form = dataclasses.replace(form, translation_status=INCOMPLETE)
+        with renderer.catalog.record() as notice:
+            html = renderer.render(procedure, template_variant, form)
+        messages.used |= notice.used
+        messages.untranslated |= notice.untranslated
+    return RenderedForm(html, form, messages)

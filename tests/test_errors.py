@@ -177,7 +177,7 @@ def test_translation_with_printf_tricks_is_refused(
 def test_placeholders_are_filled_without_printf_even_if_unchecked() -> None:
     from markupsafe import Markup
 
-    from consentgen.catalogs import fill
+    from consentgen.i18n.translations import fill
 
     tag = Markup('<span dir="ltr">Riverside</span>')
     assert fill("%(name).5s", {"name": tag}) == "%(name).5s"
@@ -320,7 +320,7 @@ def test_the_hospitals_phone_numbers_are_required_and_checked(
 
 
 def test_the_emergency_number_defaults_to_911(project: Path) -> None:
-    from consentgen.config import load_settings
+    from consentgen.settings import load_settings
 
     settings = project / "pyproject.toml"
     text = settings.read_text("utf-8")

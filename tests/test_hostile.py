@@ -19,10 +19,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from consentgen.cli import cli
-from consentgen.config import load_settings
 from consentgen.errors import ConsentgenError
-from consentgen.pdf import PdfWriter, ProjectURLFetcher, RefusedURL
-from consentgen.render import FormContext
+from consentgen.outputs.pdf import PdfWriter, ProjectURLFetcher, RefusedURL
+from consentgen.render.forms import FormContext
+from consentgen.settings import load_settings
 
 ES_PO = "locales/es/LC_MESSAGES/messages.po"
 TEMPLATE = "templates/procedures/kyphoplasty.html.j2"

@@ -442,6 +442,7 @@ def released_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the bundled project with its English PDF released (the source language needs no
     translation sign-off); returns the project."""
     project = copy_project(REPO, tmp_path_factory.mktemp("released-en") / "project")
+    approve(project)
     release = ["--project", str(project), "build", "--release", "-l", "en", "-f", "pdf"]
     result = CliRunner().invoke(cli, release)
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from conftest import REPO
 
-from consentgen.build import in_shard
+from consentgen.build.plan import in_shard
 from consentgen.cli import cli
 
 

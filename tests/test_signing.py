@@ -22,8 +22,8 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader, PdfWriter
 
 from consentgen.cli import cli
-from consentgen.form_identity import parse_payload
-from consentgen.signing import STATEMENT_ROLE, field_role
+from consentgen.outputs.qr import parse_payload
+from consentgen.roles import STATEMENT_ROLE, field_role
 
 SIGNATURE_FIELDS = {
     "patient_signature",

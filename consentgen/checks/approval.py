@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import procedure_template
+from consentgen.settings import Settings
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -17,7 +17,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         Problem(
             display_path(procedure_template(settings, procedure), settings.root),
             subject.locale.code,
-            "approval",
             f"{procedure}: source text not approved: {state.reason} (a clinician approves it "
             f'with `consentgen approve {procedure} --by "NAME, ROLE"`)',
         )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import procedure_template
+from consentgen.settings import Settings
 
 # What must be on every form, and the markup that carries it.
 REQUIRED = {
@@ -41,7 +41,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     where,
                     subject.locale.code,
-                    "elements",
                     f"{procedure}: the hospital's name is missing",
                 )
             )
@@ -51,15 +50,12 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     where,
                     subject.locale.code,
-                    "elements",
                     f"{procedure}: the procedure's name is empty",
                 )
             )
         for element, marker in wanted.items():
             if marker not in form:
                 problems.append(
-                    Problem(
-                        where, subject.locale.code, "elements", f"{procedure}: {element} is missing"
-                    )
+                    Problem(where, subject.locale.code, f"{procedure}: {element} is missing")
                 )
     return problems

@@ -3,10 +3,11 @@ exactly messages.pot's, with no obsolete entries (what `pybabel update --check` 
 
 from __future__ import annotations
 
-from consentgen.catalogs import extract_catalog, pot_path, read_catalog
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
+from consentgen.i18n.extract import extract_catalog
+from consentgen.i18n.pofile import pot_path, read_catalog
+from consentgen.settings import Settings
 
 
 def _ids(catalog: object) -> set[tuple[str | None, str]]:
@@ -27,7 +28,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     code = subject.locale.code
     if not pot.is_file():
         return (
-            [Problem(shown_pot, code, "freshness", "no messages.pot (run `consentgen extract`)")]
+            [Problem(shown_pot, code, "no messages.pot (run `consentgen extract`)")]
             if subject.locale.is_source
             else []
         )
@@ -40,7 +41,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     shown_pot,
                     code,
-                    "freshness",
                     f"{len(current - template)} messages of the templates are not "
                     "in messages.pot (run `consentgen extract`)",
                 )
@@ -50,7 +50,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     shown_pot,
                     code,
-                    "freshness",
                     f"{len(template - current)} messages of messages.pot are no "
                     "longer in the templates (run `consentgen extract`)",
                 )
@@ -66,7 +65,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             Problem(
                 shown,
                 code,
-                "freshness",
                 f"{len(template - ids)} messages of messages.pot are missing "
                 "(run `consentgen update`)",
             )
@@ -76,7 +74,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             Problem(
                 shown,
                 code,
-                "freshness",
                 f"{len(ids - template)} messages are not in messages.pot (run `consentgen update`)",
             )
         )
@@ -85,7 +82,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             Problem(
                 shown,
                 code,
-                "freshness",
                 f"{len(catalog.catalog.obsolete)} obsolete entries (run "
                 "`consentgen update`, which removes them)",
             )

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from consentgen.catalogs import PLURAL_FORMS, plural_forms_header
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
-from consentgen.plurals import rule_problem
+from consentgen.i18n.plurals import rule_problem
+from consentgen.i18n.pofile import PLURAL_FORMS, plural_forms_header
+from consentgen.settings import Settings
 
 
 def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
@@ -49,7 +49,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     f"{shown}:{line}",
                     code,
-                    "health",
                     f"duplicate msgid (first at line {seen[context, msgid]})",
                 )
             )
@@ -57,19 +56,15 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             seen[context, msgid] = line
     header = plural_forms_header(lines)
     if header is None:
-        problems.append(Problem(shown, code, "health", "no Plural-Forms header"))
+        problems.append(Problem(shown, code, "no Plural-Forms header"))
         return problems
     number, value = header
     match = PLURAL_FORMS.match(value)
     if not match:
-        problems.append(
-            Problem(f"{shown}:{number}", code, "health", f"Plural-Forms is not valid: {value!r}")
-        )
+        problems.append(Problem(f"{shown}:{number}", code, f"Plural-Forms is not valid: {value!r}"))
         return problems
     if (wrong := rule_problem(code, int(match.group(1)), match.group(2))) is not None:
         problems.append(
-            Problem(
-                f"{shown}:{number}", code, "health", f"{wrong} (`consentgen update` repairs it)"
-            )
+            Problem(f"{shown}:{number}", code, f"{wrong} (`consentgen update` repairs it)")
         )
     return problems

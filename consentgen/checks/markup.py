@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-from consentgen.catalogs import message_ids, message_strings
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
+from consentgen.i18n.pofile import message_ids, message_strings
+from consentgen.settings import Settings
 
 _KINDS = {
     "tag": re.compile(r"</?[A-Za-z!][^>]*>"),
@@ -44,7 +44,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                         Problem(
                             f"{shown}:{catalog.lines.get(msgid, 0)}",
                             subject.locale.code,
-                            "markup",
                             f"msgstr brings {kind} {extra[0][:60]!r} that the msgid lacks",
                         )
                     )

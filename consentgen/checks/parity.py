@@ -6,10 +6,10 @@ from __future__ import annotations
 import html as html_module
 import re
 
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import procedure_template
+from consentgen.settings import Settings
 
 KINDS = ("risk", "benefit", "step", "alternative")
 _ITEM = re.compile(
@@ -36,30 +36,24 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         source, translated = items(subject.source_forms[procedure]), items(form)
         code = subject.locale.code
         for kind, ident in sorted(source.keys() - translated.keys()):
-            problems.append(
-                Problem(where, code, "parity", f"{procedure}: data-{kind}={ident} is missing")
-            )
+            problems.append(Problem(where, code, f"{procedure}: data-{kind}={ident} is missing"))
         for kind, ident in sorted(translated.keys() - source.keys()):
             problems.append(
                 Problem(
                     where,
                     code,
-                    "parity",
                     f"{procedure}: data-{kind}={ident} is not in the source form",
                 )
             )
         for key in sorted(source.keys() & translated.keys()):
             kind, ident = key
             if not translated[key]:
-                problems.append(
-                    Problem(where, code, "parity", f"{procedure}: data-{kind}={ident} is empty")
-                )
+                problems.append(Problem(where, code, f"{procedure}: data-{kind}={ident} is empty"))
             elif translated[key] == source[key]:
                 problems.append(
                     Problem(
                         where,
                         code,
-                        "parity",
                         f"{procedure}: data-{kind}={ident} is still in the source language",
                     )
                 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from consentgen.catalogs import message_ids, message_strings
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
+from consentgen.i18n.pofile import message_ids, message_strings
+from consentgen.settings import Settings
 
 _FIELD = re.compile(r"\{[^{}\s]*\}")
 
@@ -21,7 +21,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     shown = display_path(catalog.path, settings.root)
     code = subject.locale.code
     problems = [
-        Problem(f"{shown}:{line}", code, "placeholders", message)
+        Problem(f"{shown}:{line}", code, message)
         for line, kind, message in catalog.problems
         if kind == "placeholders"
     ]
@@ -38,7 +38,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                     Problem(
                         f"{shown}:{catalog.lines.get(msgid, 0)}",
                         code,
-                        "placeholders",
                         f"msgstr has replacement field {extra[0]} the msgid lacks",
                     )
                 )

@@ -3,15 +3,15 @@ formula for the language (textstat); the source language is held to `max_grade`.
 
 from __future__ import annotations
 
+import functools
 import re
+from types import ModuleType
 
-import textstat
-
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
-from consentgen.coverage import html_text
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import procedure_template
+from consentgen.render.text import html_text
+from consentgen.settings import Settings
 
 # textstat's formulas by language: a grade for English, reading ease where that is the
 # accepted measure (Fernández Huerta for Spanish; Flesch with the language's constants).
@@ -21,6 +21,17 @@ FORMULAS = {
     "fr": ("Flesch reading ease (fr)", "flesch_reading_ease"),
     "ru": ("Flesch reading ease (ru)", "flesch_reading_ease"),
 }
+
+
+@functools.cache
+def _textstat() -> ModuleType:
+    """textstat, imported on first use: it is slow to import, and only `check` scores text."""
+    import textstat
+
+    module: ModuleType = textstat
+    return module
+
+
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+")
 
 
@@ -36,17 +47,17 @@ def score(text: str, language: str) -> tuple[str, float] | None:
     if language not in FORMULAS:
         return None
     name, function = FORMULAS[language]
-    textstat.set_lang(language)
+    _textstat().set_lang(language)
     try:
-        return name, float(getattr(textstat, function)(text))
+        return name, float(getattr(_textstat(), function)(text))
     finally:
-        textstat.set_lang("en")
+        _textstat().set_lang("en")
 
 
 def hardest(text: str, count: int = 3) -> list[str]:
     """The sentences with the highest grade."""
     sentences = [s for s in _SENTENCE.split(text) if len(s.split()) > 3]
-    return sorted(sentences, key=textstat.flesch_kincaid_grade, reverse=True)[:count]
+    return sorted(sentences, key=_textstat().flesch_kincaid_grade, reverse=True)[:count]
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -56,7 +67,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     problems = []
     for procedure, form in subject.forms.items():
         text = patient_text(form)
-        grade = textstat.flesch_kincaid_grade(text)
+        grade = _textstat().flesch_kincaid_grade(text)
         if grade > settings.max_grade:
             worst = " | ".join(hardest(text))
             where = display_path(procedure_template(settings, procedure), settings.root)
@@ -64,7 +75,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     where,
                     subject.locale.code,
-                    "readability",
                     f"{procedure}: reading grade {grade:.1f} is above "
                     f"{settings.max_grade}; hardest sentences: {worst}",
                 )

@@ -8,18 +8,18 @@ show nothing or reorder words, a runaway string that makes a 383-page form.
 
 from __future__ import annotations
 
-from consentgen.catalogs import message_ids, message_strings
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
-from consentgen.coverage import html_text
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
-from consentgen.procedures import procedure_template
-from consentgen.text_rules import (
+from consentgen.i18n.pofile import message_ids, message_strings
+from consentgen.i18n.text_rules import (
     describe,
     invisible_characters,
     meaningless_characters,
     numbers,
 )
+from consentgen.procedures import procedure_template
+from consentgen.render.text import html_text
+from consentgen.settings import Settings
 
 # A translation may be this many times as long as its source, plus a little for short ones
 # ("No" is "Hindi" in Tagalog), before it is flagged as having run away.
@@ -39,7 +39,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
     allowed = settings.same_as_source(code)
     source_language = settings.default_locale.split("_")[0]
     problems = [
-        Problem(f"{shown}:{line}", code, "text", message)
+        Problem(f"{shown}:{line}", code, message)
         for line, kind, message in catalog.problems
         if kind == "text"
     ]
@@ -51,7 +51,7 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         for text in message_strings(message):
             if text:
                 problems += [
-                    Problem(where, code, "text", found)
+                    Problem(where, code, found)
                     for found in message_problems(ids, text, allowed, source_language)
                 ]
     for procedure, form in subject.forms.items():
@@ -62,7 +62,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     display_path(procedure_template(settings, procedure), settings.root),
                     code,
-                    "text",
                     f"the {procedure} form's text is {length / source:.1f} times as long as the "
                     f"source language's (at most {FORM_RATIO:g}): a translation has run away",
                 )

@@ -5,10 +5,10 @@ a placeholder."""
 
 from __future__ import annotations
 
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import discover, procedure_template, todo_lines
+from consentgen.settings import Settings
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -24,7 +24,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
                 Problem(
                     f"{shown}:{number}",
                     subject.locale.code,
-                    "todo",
                     "placeholder text (TODO) not yet written",
                 )
             )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from consentgen.checks import LocaleUnderCheck, Problem
-from consentgen.config import Settings
+from consentgen.checks.base import LocaleUnderCheck, Problem
 from consentgen.errors import display_path
 from consentgen.procedures import procedure_template
+from consentgen.settings import Settings
 
 
 def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
@@ -21,27 +21,23 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
             Problem(
                 where,
                 code,
-                "translation",
                 f"{catalog.total - catalog.translated} of {catalog.total} "
                 f"messages untranslated ({catalog.percent_translated}% done)",
             )
         )
     if catalog.fuzzy:
-        problems.append(Problem(where, code, "translation", f"{catalog.fuzzy} fuzzy entries"))
+        problems.append(Problem(where, code, f"{catalog.fuzzy} fuzzy entries"))
     for procedure, missing in sorted(subject.untranslated.items()):
         if missing:
             problems.append(
                 Problem(
                     display_path(procedure_template(settings, procedure), settings.root),
                     code,
-                    "translation",
                     f"incomplete: the {procedure} form shows {len(missing)} message(s) its "
                     "catalog does not translate (run `consentgen extract` and `consentgen "
                     "update`, then translate them)",
                 )
             )
     if not catalog.review.reviewed:
-        problems.append(
-            Problem(where, code, "translation", f"draft translation: {catalog.review.reason}")
-        )
+        problems.append(Problem(where, code, f"draft translation: {catalog.review.reason}"))
     return problems

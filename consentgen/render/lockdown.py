@@ -9,7 +9,7 @@ Two locks, each enough alone:
   <base>, refresh, SVG animation or attachment. A form is standalone, so its HTML opens the
   same from disk, the intranet or a USB stick. The refusal names the URL and the template or
   catalog line it came from.
-- WeasyPrint's fetcher (consentgen.pdf.ProjectURLFetcher) serves data: URLs, regular files
+- WeasyPrint's fetcher (consentgen.outputs.pdf.ProjectURLFetcher) serves data: URLs, regular files
   under templates/static and the configured fonts' files, nothing else: no network, no
   redirects, no file outside the project, no device. Every refusal fails the form, even one
   WeasyPrint would swallow (inside an SVG).
@@ -30,8 +30,8 @@ from xml.etree.ElementTree import Element
 import tinycss2
 import tinyhtml5
 
-from consentgen.config import Settings
 from consentgen.errors import InputError, display_path
+from consentgen.settings import Settings
 
 # Attributes whose URL a browser or WeasyPrint fetches.
 _FETCHED = {

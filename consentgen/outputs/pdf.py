@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.request import url2pathname
 
 import pydyf
@@ -14,10 +14,18 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from consentgen.errors import ConsentgenError, one_line
-from consentgen.form_identity import PageIdentity, draw_qr
-from consentgen.lockdown import url_scheme
-from consentgen.render import FormContext
-from consentgen.signing import PX_TO_PT, add_fields, placements
+from consentgen.fonts import font_file
+from consentgen.locales import form_locale
+from consentgen.outputs.fields import PX_TO_PT, add_fields, placements
+from consentgen.outputs.qr import PageIdentity, draw_qr
+from consentgen.render.forms import FormContext
+from consentgen.settings import Settings
+
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+    from consentgen.outputs import Form
+from consentgen.render.lockdown import url_scheme
 
 QR_SLOT = "form-qr"
 
@@ -178,3 +186,43 @@ class PdfWriter:
         return add_fields(
             pdf, placements(pages, html), script, identifier, fillable=self.fields == "all"
         )
+
+
+# One writer per process and project: fonts are loaded once, images decoded once.
+_WRITERS: dict[tuple[Path, str, frozenset[Path]], PdfWriter] = {}
+
+
+def writer_for(settings: Settings) -> PdfWriter:
+    """This process's PDF writer for the project, made on first use."""
+    fonts = frozenset(
+        path
+        for code in settings.locales
+        for family in form_locale(code, settings.default_locale, settings.fonts).fonts
+        if (path := font_file(family)) is not None
+    )
+    key = (settings.templates_dir, settings.pdf_fields, fonts)
+    if key not in _WRITERS:
+        _WRITERS[key] = PdfWriter(settings.templates_dir, settings.pdf_fields, font_files=fonts)
+    return _WRITERS[key]
+
+
+def prepare(form: Form) -> Element:
+    """The form as WeasyPrint reads it, parsed once: the tree the scan checks is the one laid
+    out."""
+    parsed = writer_for(form.settings).parse(form.html)
+    form.prepared["pdf"] = parsed
+    element: Element = parsed.etree_element
+    return element
+
+
+def make(form: Form, made: dict[str, bytes]) -> bytes:
+    """The tagged PDF, with its fields and a QR code on every page."""
+    return writer_for(form.settings).write(
+        form.html,
+        form.context,
+        form.locale.code,
+        form.locale.script,
+        form.shown_template,
+        form.identifier,
+        form.prepared.get("pdf"),
+    )

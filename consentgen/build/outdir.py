@@ -10,7 +10,6 @@ consentgen makes, and only those are cleaned up after a killed build.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
@@ -18,23 +17,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from consentgen.errors import ConsentgenError
+from consentgen.files import STAGE_MARK, write_problem
 
 LOCK_NAME = ".consentgen.lock"
-# A staged file is `.<target name>.consentgen-<random>.tmp` beside its target (see output.stage).
-STAGE_MARK = ".consentgen-"
 MANIFEST_NAME = "manifest.json"
 
 
 class OutputFolderBusy(ConsentgenError):
     """Another build holds the output folder and the caller would not wait."""
-
-
-def write_problem(path: Path, exc: OSError) -> ConsentgenError:
-    """A write that failed (full disk, read-only folder, not a folder) as one line."""
-    reason = exc.strerror or str(exc)
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        reason += ": nothing already built was replaced; free some space and build again"
-    return ConsentgenError(f"{path}: cannot write ({reason})")
 
 
 def refusal(folder: Path) -> str | None:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import errno
+import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
 
-from consentgen.outdir import STAGE_MARK, write_problem
+from consentgen.errors import ConsentgenError
+
+# A staged file is `.<target name>.consentgen-<random>.tmp` beside its target: a name only
+# consentgen makes, so that cleaning up after a killed build removes nothing else.
+STAGE_MARK = ".consentgen-"
+
+
+def write_problem(path: Path, exc: OSError) -> ConsentgenError:
+    """A write that failed (full disk, read-only folder, not a folder) as one line."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason += ": nothing already built was replaced; free some space and build again"
+    return ConsentgenError(f"{path}: cannot write ({reason})")
 
 
 def stage(path: Path, content: bytes) -> Path:
@@ -51,3 +66,28 @@ def atomic_write(path: Path, content: bytes) -> None:
         replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def file_sha256(path: Path) -> str:
+    """A file's digest, computed once per version of the file (fonts are large)."""
+    stat = path.stat()
+    return _content_sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.cache
+def _content_sha256(path: Path, _mtime_ns: int, _size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def intact(path: Path, size: int, sha256: str) -> bool:
+    """True when a file is on disk exactly as recorded: the one test of "unchanged"."""
+    return path.is_file() and path.stat().st_size == size and file_sha256(path) == sha256
+
+
+def holds(path: Path, content: bytes) -> bool:
+    """True when a file already holds exactly these bytes."""
+    return path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content

@@ -1,11 +1,12 @@
-"""HTML rendering: one Jinja environment per locale, gettext from the locale's catalog."""
+"""HTML rendering: one Jinja environment per locale, gettext from the locale's catalog.
+
+A renderer knows nothing of a form's status: the status module decides it from what the form
+shows, and asks for the form again with the status it must carry.
+"""
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import datetime as dt
-import mimetypes
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,64 +19,21 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from consentgen import __version__
-from consentgen.approval import ApprovalState, approval_state, fingerprint, wording
-from consentgen.catalogs import FormMessages, LocaleCatalog, source_catalog
-from consentgen.config import VARIANTS, ProcedureSettings, Settings
 from consentgen.errors import InputError, display_path
-from consentgen.locales import FormLocale
-from consentgen.review import INCOMPLETE, REVIEWED, UNAPPROVED, status_rank
+from consentgen.i18n.translations import FormMessages, LocaleCatalog, source_catalog
+from consentgen.locales import FormLocale, form_locale
+from consentgen.render.filters import (
+    PAGE_COUNTER,
+    PAGES_COUNTER,
+    css_counter_string,
+    css_font_stack,
+    data_url,
+    isolate,
+    phone_number,
+)
+from consentgen.settings import ProcedureSettings, Settings
 
-# Stand-ins for CSS counters: a translator writes "Page %(page)s of %(pages)s" in any order.
-PAGE_COUNTER = "\ue000"
-PAGES_COUNTER = "\ue001"
 STYLESHEET = Path("static") / "form.css"
-# The variants made in the source language, whose wording a clinician approves: a bilingual
-# form pairs a translation with the source language's standard form, and has no source form.
-SOURCE_VARIANTS = tuple(variant for variant in VARIANTS if variant != "bilingual")
-
-
-def css_string(text: str) -> str:
-    """A CSS string literal that cannot end the string, the rule or the <style> element."""
-    out = []
-    for char in text:
-        if char.isalnum() or char in " .,:;-_()/'!?" and char not in '<>&"\\':
-            out.append(char)
-        else:
-            out.append(f"\\{ord(char):06x}")
-    return '"' + "".join(out) + '"'
-
-
-def css_counter_string(translated: Markup | str) -> Markup:
-    """Turn a translated "Page %(page)s of %(pages)s" into a CSS content value with counters."""
-    text = translated.unescape() if isinstance(translated, Markup) else translated
-    parts: list[str] = []
-    piece = ""
-    for char in text:
-        if char in (PAGE_COUNTER, PAGES_COUNTER):
-            if piece:
-                parts.append(css_string(piece))
-            parts.append("counter(page)" if char == PAGE_COUNTER else "counter(pages)")
-            piece = ""
-        else:
-            piece += char
-    if piece:
-        parts.append(css_string(piece))
-    return Markup(" ".join(parts) or '""')
-
-
-def isolate(text: str, locale: FormLocale) -> Markup:
-    """Text in another language inside a form: marked, so bidi keeps it whole and in order."""
-    return Markup('<span lang="{}" dir="{}">{}</span>').format(locale.bcp47, locale.direction, text)
-
-
-def phone_number(number: str, locale: FormLocale) -> Markup:
-    """A phone number inside a form: kept left to right and on one line, in any language."""
-    return Markup('<span class="phone" lang="{}" dir="ltr">{}</span>').format(locale.bcp47, number)
-
-
-def css_font_stack(families: tuple[str, ...]) -> Markup:
-    """A font-family value, each family a quoted CSS string."""
-    return Markup(", ".join(css_string(family) for family in families) + ", sans-serif")
 
 
 @dataclass(frozen=True)
@@ -104,12 +62,6 @@ def build_timestamp(procedure: ProcedureSettings) -> dt.datetime:
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
     return dt.datetime.combine(procedure.revision_date, dt.time(), dt.UTC)
-
-
-def data_url(path: Path) -> str:
-    """Inline a project file, so the HTML opens from disk with no server and no network."""
-    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -145,15 +97,11 @@ class FormRenderer:
         locale: FormLocale,
         source: FormLocale,
         catalog: LocaleCatalog,
-        approvals: dict[str, ApprovalState] | None = None,
     ) -> None:
         self.settings = settings
         self.locale = locale
         self.source = source
         self.catalog = catalog
-        # Each procedure's approval state, found once from its source-language wording. The
-        # renderers of one build share the dict: once a process, not once a locale.
-        self.approvals: dict[str, ApprovalState] = {} if approvals is None else approvals
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(settings.templates_dir),
             autoescape=True,
@@ -204,17 +152,8 @@ class FormRenderer:
             )
         return data_url(path)
 
-    def form_context(self, procedure: str) -> FormContext:
-        """The identity stamped on a procedure's form in this locale, before it is rendered.
-
-        Its status is unapproved while the procedure's source text has no current clinical
-        approval, else the catalog's; render_form() makes a draft or reviewed form incomplete
-        where it turns out to show a message the catalog does not translate.
-        """
-        approved = self.approval(procedure).approved
-        return self._identity(procedure, self.catalog.review.status if approved else UNAPPROVED)
-
-    def _identity(self, procedure: str, status: str) -> FormContext:
+    def identity(self, procedure: str, status: str) -> FormContext:
+        """The identity a procedure's form carries in this locale, with the given status."""
         entry = self.settings.procedures[procedure]
         return FormContext(
             form_id=entry.form_id,
@@ -223,32 +162,6 @@ class FormRenderer:
             build_timestamp=build_timestamp(entry).strftime("%Y-%m-%dT%H:%M:%SZ"),
             translation_status=status,
         )
-
-    def approval(self, procedure: str) -> ApprovalState:
-        """Whether a clinician approved the procedure's source text exactly as it now reads."""
-        if procedure not in self.approvals:
-            current = self.source_fingerprint(procedure)
-            self.approvals[procedure] = approval_state(self.settings, procedure, current)
-        return self.approvals[procedure]
-
-    def source_wording(self, procedure: str) -> dict[str, list[str]]:
-        """What each source-language form of the procedure says, by variant, as it reads once
-        approved: without the notice of its status."""
-        renderer = self
-        if not (self.locale.is_source and self.catalog.path is None):
-            catalog = source_catalog(self.source.code)
-            renderer = FormRenderer(
-                self.settings, self.source, self.source, catalog, self.approvals
-            )
-        form = renderer._identity(procedure, REVIEWED)
-        return {
-            variant: wording(renderer._render(procedure, variant, form))
-            for variant in SOURCE_VARIANTS
-        }
-
-    def source_fingerprint(self, procedure: str) -> str:
-        """The fingerprint an approval of the procedure's source text as it now reads records."""
-        return fingerprint(self.source_wording(procedure))
 
     def title(self, procedure: str) -> Markup:
         """A procedure's name in this locale, as its form's heading gives it (escaped HTML)."""
@@ -261,30 +174,9 @@ class FormRenderer:
         except (jinja2.TemplateError, UnicodeDecodeError):
             return Markup.escape(procedure)  # the form's own render reports the template
 
-    def render(self, procedure: str, variant: str = "standard") -> str:
-        """The standalone HTML form of one procedure, in a variant (standard, large-print)."""
-        return self.render_form(procedure, variant).html
-
-    def render_form(self, procedure: str, variant: str = "standard") -> RenderedForm:
-        """A procedure's form with the status computed from what it shows.
-
-        A form that shows any message its catalog does not translate (new source text, a fuzzy,
-        empty or blank entry) is incomplete, whatever the catalog's sign-off says: it is
-        rendered again to carry that status, its notice and its watermark. An unapproved form
-        stays unapproved, the worse status.
-        """
-        form = self.form_context(procedure)
-        with self.catalog.record() as messages:
-            html = self._render(procedure, variant, form)
-        if messages.untranslated and status_rank(INCOMPLETE) < status_rank(form.translation_status):
-            form = dataclasses.replace(form, translation_status=INCOMPLETE)
-            with self.catalog.record() as notice:
-                html = self._render(procedure, variant, form)
-            messages.used |= notice.used
-            messages.untranslated |= notice.untranslated
-        return RenderedForm(html, form, messages)
-
-    def _render(self, procedure: str, variant: str, form: FormContext) -> str:
+    def render(self, procedure: str, variant: str, form: FormContext) -> str:
+        """The standalone HTML form of a procedure as the templates make it, in a template
+        variant (standard, large-print), carrying the identity and status given."""
         name = f"procedures/{procedure}.html.j2"
         try:
             template = self.env.get_template(name)
@@ -331,3 +223,9 @@ def _undecodable_template(settings: Settings) -> InputError:
             line = raw.count(b"\n", 0, exc.start) + 1
             return InputError(display_path(path, settings.root), "not UTF-8 text", line)
     return InputError(display_path(settings.templates_dir, settings.root), "not UTF-8 text")
+
+
+def source_renderer(settings: Settings) -> FormRenderer:
+    """The renderer of the source language (its msgids are its text)."""
+    source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
+    return FormRenderer(settings, source, source, source_catalog(source.code))

@@ -17,22 +17,13 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 
 from consentgen.errors import ConsentgenError, display_path
-from consentgen.output import atomic_write
+from consentgen.files import atomic_write
+from consentgen.i18n.pofile import message_strings, po_path, read_catalog
+from consentgen.locales import is_valid_identifier
+from consentgen.settings import Settings
+from consentgen.statuses import DRAFT, REVIEWED
 
 REVIEW_FILE = "review.json"
-
-# A form's status, worst first (README, "Status of a form"). Every status but reviewed carries
-# a notice and a watermark, and none but reviewed is ever released.
-UNAPPROVED = "unapproved"  # the procedure's source text has no current clinical approval
-INCOMPLETE = "incomplete"  # the form shows a message its catalog does not translate
-DRAFT = "draft"  # no qualified reviewer has signed off the translations, or they changed since
-REVIEWED = "reviewed"
-STATUSES = (UNAPPROVED, INCOMPLETE, DRAFT, REVIEWED)
-
-
-def status_rank(status: str) -> int:
-    """A status's place in STATUSES, worst first; one this version does not know is worst."""
-    return STATUSES.index(status) if status in STATUSES else -1
 
 
 @dataclass(frozen=True)
@@ -93,7 +84,6 @@ def record_review(root: Path, po: Path, catalog: Catalog, reviewer: str) -> Path
     """Write a sign-off of the catalog as it stands; refuses an incomplete or fuzzy one."""
     if not reviewer.strip():
         raise ConsentgenError("review: --by needs the reviewer's name")
-    from consentgen.catalogs import message_strings  # catalogs imports this module
 
     shown = display_path(po, root)
     untranslated = [m for m in catalog if m.id and not all(s.strip() for s in message_strings(m))]
@@ -112,3 +102,11 @@ def record_review(root: Path, po: Path, catalog: Catalog, reviewer: str) -> Path
     }
     atomic_write(path, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return path
+
+
+def review_locale(settings: Settings, locale: str, reviewer: str) -> Path:
+    """`consentgen review`: record a reviewer's sign-off of a translated locale's catalog."""
+    if not is_valid_identifier(locale) or locale == settings.default_locale:
+        raise ConsentgenError(f"review: {locale!r} is not a translated locale of this project")
+    po = po_path(settings.root, locale)
+    return record_review(settings.root, po, read_catalog(po, settings.root, locale), reviewer)

@@ -21,44 +21,10 @@ from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+from consentgen.outputs.appearance import empty_appearance, font_resources, tick_appearance
+from consentgen.roles import SIGNATURE_FIELDS, field_role
+
 PX_TO_PT = 0.75  # CSS px are 1/96 in; PDF points are 1/72 in
-SIGNATURE_FIELDS = (
-    "patient_signature",
-    "provider_signature",
-    "interpreter_signature",
-    "witness_signature",
-)
-# Who fills each field in: the signer it belongs to. `verify` holds each signer's fields to
-# what they were when that signer signed. The consent statement's fields (the practitioner, the
-# patient's own procedure: its site, how many, whether a biopsy may be taken, the risks specific
-# to the patient) are written in by the provider before anyone signs, and every signer reads
-# them: they belong to the statement, which must be complete before the first signature. The
-# markup tags them data-filled-by="provider", which says who writes, not when.
-SIGNER_ROLES = ("patient", "provider", "interpreter", "witness")
-STATEMENT_ROLE = "statement"
-STATEMENT_FIELDS = (
-    "practitioner",
-    "procedure_site",
-    "procedure_site_count",
-    "biopsy_yes",
-    "biopsy_no",
-    "specific_risks",
-)
-_ROLE_OF_FIELD = {
-    **{name: STATEMENT_ROLE for name in STATEMENT_FIELDS},
-    "teaching_exams_yes": "patient",
-    "teaching_exams_no": "patient",
-}
-
-
-def field_role(name: str) -> str | None:
-    """The role a form field belongs to: a signer's (its name's prefix), or the statement's."""
-    if name in _ROLE_OF_FIELD:
-        return _ROLE_OF_FIELD[name]
-    prefix = name.split("_", 1)[0]
-    return prefix if prefix in SIGNER_ROLES else None
-
-
 # A fill-in element: a line (one-line text field), lines (a multi-line text field) or a box.
 _FIELD_ELEMENT = re.compile(
     r'id="(?P<id>[a-z_]+)-(?P<kind>line|lines|box)" data-field="(?P<field>[a-z_]+)" '
@@ -66,15 +32,6 @@ _FIELD_ELEMENT = re.compile(
 )
 _FIELD_KINDS = {"line": "text", "lines": "multiline", "box": "checkbox"}
 _MULTILINE = 1 << 12  # the text field flag /Ff Multiline (ISO 32000-1, 12.7.4.3)
-
-# Fonts a PDF viewer provides without embedding: Adobe's predefined CJK fonts (ISO 32000-1,
-# 9.7.5.2) and Helvetica. Arabic, Devanagari and other scripts fall back to the viewer's own.
-_CJK_FONTS = {
-    "Hans": ("STSong-Light", "GB1", "UniGB-UCS2-H", 4),
-    "Hant": ("MSung-Light", "CNS1", "UniCNS-UCS2-H", 3),
-    "Jpan": ("HeiseiMin-W3", "Japan1", "UniJIS-UCS2-H", 4),
-    "Kore": ("HYSMyeongJo-Medium", "Korea1", "UniKS-UCS2-H", 1),
-}
 
 
 @dataclass(frozen=True)
@@ -134,94 +91,6 @@ class _ReproducibleWriter(IncrementalPdfFileWriter):
     def _update_meta(self) -> None:
         # The fields are part of producing the form: its metadata stays the build's.
         return None
-
-
-def _font_resources(script: str) -> tuple[str, generic.DictionaryObject]:
-    """The font resource name text fields use, and the /DR font dictionary."""
-    helvetica = generic.DictionaryObject(
-        {
-            pdf_name("/Type"): pdf_name("/Font"),
-            pdf_name("/Subtype"): pdf_name("/Type1"),
-            pdf_name("/BaseFont"): pdf_name("/Helvetica"),
-            pdf_name("/Encoding"): pdf_name("/WinAnsiEncoding"),
-        }
-    )
-    fonts = generic.DictionaryObject({pdf_name("/Helv"): helvetica})
-    if script not in _CJK_FONTS:
-        return "/Helv", fonts
-    base, ordering, encoding, supplement = _CJK_FONTS[script]
-    descendant = generic.DictionaryObject(
-        {
-            pdf_name("/Type"): pdf_name("/Font"),
-            pdf_name("/Subtype"): pdf_name("/CIDFontType0"),
-            pdf_name("/BaseFont"): pdf_name(f"/{base}"),
-            pdf_name("/CIDSystemInfo"): generic.DictionaryObject(
-                {
-                    pdf_name("/Registry"): pdf_string("Adobe"),
-                    pdf_name("/Ordering"): pdf_string(ordering),
-                    pdf_name("/Supplement"): generic.NumberObject(supplement),
-                }
-            ),
-            pdf_name("/FontDescriptor"): generic.DictionaryObject(
-                {
-                    pdf_name("/Type"): pdf_name("/FontDescriptor"),
-                    pdf_name("/FontName"): pdf_name(f"/{base}"),
-                    pdf_name("/Flags"): generic.NumberObject(6),
-                    pdf_name("/FontBBox"): generic.ArrayObject(
-                        [generic.NumberObject(n) for n in (-25, -254, 1000, 880)]
-                    ),
-                    pdf_name("/ItalicAngle"): generic.NumberObject(0),
-                    pdf_name("/Ascent"): generic.NumberObject(880),
-                    pdf_name("/Descent"): generic.NumberObject(-120),
-                    pdf_name("/CapHeight"): generic.NumberObject(880),
-                    pdf_name("/StemV"): generic.NumberObject(93),
-                }
-            ),
-        }
-    )
-    fonts[pdf_name("/CJK")] = generic.DictionaryObject(
-        {
-            pdf_name("/Type"): pdf_name("/Font"),
-            pdf_name("/Subtype"): pdf_name("/Type0"),
-            pdf_name("/BaseFont"): pdf_name(f"/{base}"),
-            pdf_name("/Encoding"): pdf_name(f"/{encoding}"),
-            pdf_name("/DescendantFonts"): generic.ArrayObject([descendant]),
-        }
-    )
-    return "/CJK", fonts
-
-
-def _appearance(
-    writer: IncrementalPdfFileWriter, width: float, height: float, drawing: bytes = b""
-) -> generic.IndirectObject:
-    """A field appearance (form XObject) of the given size drawing the given operators."""
-    box = [generic.FloatObject(v) for v in (0, 0, round(width, 2), round(height, 2))]
-    stream = generic.StreamObject(
-        {
-            pdf_name("/Type"): pdf_name("/XObject"),
-            pdf_name("/Subtype"): pdf_name("/Form"),
-            pdf_name("/BBox"): generic.ArrayObject(box),
-        },
-        stream_data=drawing,
-    )
-    return writer.add_object(stream)
-
-
-def _empty_appearance(
-    writer: IncrementalPdfFileWriter, width: float, height: float
-) -> generic.IndirectObject:
-    """An appearance that draws nothing: the printed line and label stay as they are."""
-    return _appearance(writer, width, height)
-
-
-def _tick_appearance(writer: IncrementalPdfFileWriter, side: float) -> generic.IndirectObject:
-    """A drawn tick (no font) for a checked box."""
-    inset = side * 0.2
-    data = (
-        f"q 0 g 0 G {side * 0.12:.2f} w 1 J 1 j {inset:.2f} {side * 0.5:.2f} m "
-        f"{side * 0.42:.2f} {inset:.2f} l {side - inset:.2f} {side - inset:.2f} l S Q"
-    )
-    return _appearance(writer, side, side, data.encode("ascii"))
 
 
 def add_fields(
@@ -316,9 +185,9 @@ def _add_fill_in_fields(
 ) -> None:
     if not fields:
         return
-    font_name, font_resources = _font_resources(script)
+    font_name, resources = font_resources(script)
     form = writer.root["/AcroForm"]
-    form[pdf_name("/DR")] = generic.DictionaryObject({pdf_name("/Font"): font_resources})
+    form[pdf_name("/DR")] = generic.DictionaryObject({pdf_name("/Font"): resources})
     form[pdf_name("/DA")] = pdf_string(f"{font_name} 0 Tf 0 g")
     # Viewers draw typed text with their own fonts, in any script.
     form[pdf_name("/NeedAppearances")] = generic.BooleanObject(True)
@@ -351,7 +220,7 @@ def _add_fill_in_fields(
             widget[pdf_name("/DA")] = pdf_string(f"{font_name} {size} Tf 0 g")
             widget[pdf_name("/V")] = pdf_string("")
             widget[pdf_name("/AP")] = generic.DictionaryObject(
-                {pdf_name("/N"): _empty_appearance(writer, width, height)}
+                {pdf_name("/N"): empty_appearance(writer, width, height)}
             )
         else:
             widget[pdf_name("/FT")] = pdf_name("/Btn")
@@ -361,8 +230,8 @@ def _add_fill_in_fields(
                 {
                     pdf_name("/N"): generic.DictionaryObject(
                         {
-                            pdf_name("/Yes"): _tick_appearance(writer, min(width, height)),
-                            pdf_name("/Off"): _empty_appearance(writer, width, height),
+                            pdf_name("/Yes"): tick_appearance(writer, min(width, height)),
+                            pdf_name("/Off"): empty_appearance(writer, width, height),
                         }
                     )
                 }
