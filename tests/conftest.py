@@ -259,6 +259,44 @@ def sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
     return out.getvalue()
 
 
+def stamp_page(data: bytes, text: str, page: int = 0) -> bytes:
+    """An unsigned incremental update that prints text in large red Helvetica across a page of
+    a PDF, as a forger would: the page's content and resources change, no field does."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    page_ref = writer.find_page_for_modification(page)[0]
+    page_dict = page_ref.get_object()
+    font = writer.add_object(
+        generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Font"),
+                pdf_name("/Subtype"): pdf_name("/Type1"),
+                pdf_name("/BaseFont"): pdf_name("/Helvetica"),
+            }
+        )
+    )
+    resources = generic.DictionaryObject(
+        page_dict["/Resources"] if "/Resources" in page_dict else {}
+    )
+    fonts = generic.DictionaryObject(resources["/Font"] if "/Font" in resources else {})
+    fonts[pdf_name("/ConsentgenTestStamp")] = font
+    resources[pdf_name("/Font")] = fonts
+    page_dict[pdf_name("/Resources")] = resources
+    # The page's own content in q ... Q, so that the stamp starts from the default state.
+    saved = writer.add_object(generic.StreamObject(stream_data=b"q\n"))
+    stamp = b"Q BT 1 0 0 rg /ConsentgenTestStamp 40 Tf 72 400 Td (%s) Tj ET" % text.encode()
+    contents = page_dict.raw_get("/Contents")
+    parts = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
+    stamped = [saved, *parts, writer.add_object(generic.StreamObject(stream_data=stamp))]
+    page_dict[pdf_name("/Contents")] = generic.ArrayObject(stamped)
+    writer.update_container(page_dict)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the bundled project with its en and es PDFs released; returns the project.

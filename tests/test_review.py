@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner
 from conftest import approve, fill_untranslated
@@ -63,7 +64,63 @@ def test_review_signs_off_until_a_translation_changes(project: Path, runner: Cli
     refused = _run(runner, project, "build", "-l", "es", "--release")
     assert refused.exit_code == 1
     assert "translations changed since Ana Ruiz, CMI signed them off" in refused.output
-    assert "draft" in _run(runner, project, "list").output
+    listing = _run(runner, project, "list").output
+    assert _form_line(listing, "es") == (
+        "kyphoplasty              es       100%  draft (translations changed since "
+        "Ana Ruiz, CMI signed them off)"
+    )
+    assert _form_line(listing, "fr") == (
+        "kyphoplasty              fr       100%  draft (no reviewer has signed off its "
+        "translations)"
+    )
+
+
+def _form_line(listing: str, code: str) -> str:
+    """The line of `consentgen list` for the kyphoplasty form in one locale."""
+    (line,) = [x for x in listing.splitlines() if x.split()[:2] == ["kyphoplasty", code]]
+    return line
+
+
+def _change_after_sign_off(po: Path, change: str) -> None:
+    """Flag an entry no form shows as fuzzy, or rename the msgctxt of one: nothing a form shows
+    changes, only what was signed off."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    if change == "fuzzy":
+        catalog["Kept for later"].flags.add("fuzzy")
+    else:
+        catalog.delete("Yes", context="checkbox")
+        catalog.add("Yes", "Sí (casilla)", context="button")
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+
+
+@pytest.mark.parametrize("change", ["fuzzy", "msgctxt"])
+def test_a_fuzzy_flag_or_msgctxt_changed_after_sign_off_makes_the_locale_a_draft(
+    project: Path, runner: CliRunner, change: str
+) -> None:
+    approve(project)
+    fill_untranslated(project, "es")
+    po = project / ES_PO
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    catalog.add("Kept for later", "Guardado para después")
+    catalog.add("Yes", "Sí (casilla)", context="checkbox")
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=100)
+    assert _run(runner, project, "review", "es", "--by", "Ana Ruiz, CMI").exit_code == 0
+    reviewed = "kyphoplasty              es       100%  reviewed (by Ana Ruiz, CMI)"
+    assert _form_line(_run(runner, project, "list").output, "es") == reviewed
+
+    _change_after_sign_off(po, change)
+    assert _form_line(_run(runner, project, "list").output, "es") == (
+        "kyphoplasty              es       100%  draft (translations changed since "
+        "Ana Ruiz, CMI signed them off)"
+    )
+    built = _run(runner, project, "build", "-l", "es", "-f", "html")
+    assert built.exit_code == 0, built.output
+    html = (project / "build" / "es" / "kyphoplasty.html").read_text("utf-8")
+    assert '<meta name="consentgen:translation-status" content="draft">' in html
 
 
 def test_a_changed_plural_rule_undoes_the_sign_off(project: Path, runner: CliRunner) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LOCALES, REPO, approve, copy_project, sign
+from conftest import LOCALES, REPO, approve, copy_project, pdftotext, sign, stamp_page
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -307,31 +307,9 @@ def test_filled_form_prints_the_values_on_its_lines(built: Path, tmp_path: Path)
     filled = tmp_path / "filled.pdf"
     with filled.open("wb") as handle:
         writer.write(handle)
-    from conftest import pdftotext
-
     text = pdftotext(filled)
     assert "Maria Jones" in text and "Daughter" in text
     assert "Printed name" in text and "Relationship to patient" in text
-
-
-def _append_page_text(data: bytes, text: bytes) -> bytes:
-    """An unsigned incremental update that prints new text on page 1."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.generic import pdf_name
-
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    page_ref = writer.find_page_for_modification(0)[0]
-    page = page_ref.get_object()
-    stream = writer.add_object(
-        generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 700 Td (" + text + b") Tj ET")
-    )
-    contents = page.raw_get("/Contents")
-    parts = list(contents) if isinstance(contents, generic.ArrayObject) else [contents]
-    page[pdf_name("/Contents")] = generic.ArrayObject([*parts, stream])
-    writer.update_container(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("signed_first", [False, True])
@@ -342,11 +320,37 @@ def test_verify_rejects_unsigned_changes_to_the_page(
     if signed_first:
         data = sign(data, "patient_signature", "patient", pki)
     tampered = tmp_path / "tampered.pdf"
-    tampered.write_bytes(_append_page_text(data, b"NO RISKS"))
+    tampered.write_bytes(stamp_page(data, "NO RISKS"))
+    assert "NO RISKS" in pdftotext(tampered, page=1)
     code, output = _verify(runner, tampered, released, "--trust", str(pki["ca"]))
     assert code == 1, output
     assert "released: yes" in output  # the released bytes are still its prefix...
-    assert "result: ALTERED" in output  # ...but what came after changes the page
+    assert output.rstrip().endswith("result: ALTERED - not the form as released and signed")
+
+
+def test_verify_rejects_a_page_stamped_and_then_signed(
+    released: Path, tmp_path: Path, pki: dict[str, Path], runner: CliRunner
+) -> None:
+    """ "NO RISKS" stamped on page 1, then signed by the patient over the stamp: the signature is
+    intact, trusted and covers the whole file, and no field changed; only pyHanko's difference
+    analysis of what followed the release (verify's layer 2) sees that the page changed."""
+    form = released / "build" / "en" / "kyphoplasty.pdf"
+    data = sign(stamp_page(form.read_bytes(), "NO RISKS"), "patient_signature", "patient", pki)
+    returned = tmp_path / "stamped_then_signed.pdf"
+    returned.write_bytes(data)
+    assert "NO RISKS" in pdftotext(returned, page=1) and "NO RISKS" not in pdftotext(form, 1)
+    code, output = _verify(runner, returned, released, "--trust", str(pki["ca"]))
+    assert code == 1, output
+    lines = output.splitlines()
+    assert re.fullmatch(
+        r"patient_signature: certificate issued to '.*Test Patient'; intact, valid, "
+        r"signer trusted, covers everything but later signatures",
+        next(line for line in lines if line.startswith("patient_signature:")),
+    ), output
+    altered = [line for line in lines if line.startswith("ALTERED: ")]
+    assert len(altered) == 1, output
+    assert altered[0].startswith("ALTERED: changes beyond filling in and signing ("), output
+    assert lines[-1] == "result: ALTERED - not the form as released and signed"
 
 
 def _verify(runner: CliRunner, pdf: Path, project: Path, *options: str) -> tuple[int, str]:

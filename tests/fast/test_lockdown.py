@@ -9,26 +9,31 @@ from consentgen.render.lockdown import parse_html, problems
 
 # Written out here, not read from the module: a name dropped from the module's list must fail.
 NEVER_IN_A_FORM = [
-    "<script>alert(1)</script>",
-    "<noscript><p>x</p></noscript>",
-    '<iframe src="#x"></iframe>',
-    '<object data="#x"></object>',
-    '<embed src="#x">',
-    '<embed type="application/pdf">',
-    "<applet></applet>",
-    "<portal></portal>",
-    '<base href="#">',
-    '<link rel="stylesheet" href="#x">',
-    '<svg><set attributeName="x" to="1"/></svg>',
-    '<svg><animate attributeName="x"/></svg>',
-    '<svg><animateMotion path="M0 0"/></svg>',
-    '<svg><animateTransform attributeName="transform"/></svg>',
-    '<svg><discard begin="0s"/></svg>',
+    ("<script>alert(1)</script>", ["script"]),
+    ("<noscript><p>x</p></noscript>", ["noscript"]),
+    ('<iframe src="#x"></iframe>', ["iframe"]),
+    ('<object data="#x"></object>', ["object"]),
+    ('<embed src="#x">', ["embed"]),
+    ('<embed type="application/pdf">', ["embed"]),
+    ("<applet></applet>", ["applet"]),
+    ("<portal></portal>", ["portal"]),
+    ('<base href="#">', ["base"]),
+    ('<link rel="stylesheet" href="#x">', ["link"]),
+    ('<svg><set attributeName="x" to="1"/></svg>', ["set"]),
+    ('<svg><animate attributeName="x"/></svg>', ["animate"]),
+    ('<svg><animateMotion path="M0 0"/></svg>', ["animatemotion"]),
+    ('<svg><animateTransform attributeName="transform"/></svg>', ["animatetransform"]),
+    ('<svg><discard begin="0s"/></svg>', ["discard"]),
+    # A page of frames has no body: the HTML5 parser keeps the frameset and its frames.
+    ('</head><frameset><frame src="#x"></frameset>', ["frameset", "frame"]),
 ]
 
 
 def _found(body: str) -> list[str]:
-    page = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"
+    if body.startswith("</head>"):
+        page = f"<!DOCTYPE html><html><head><title>t</title>{body}</html>"
+    else:
+        page = f"<!DOCTYPE html><html><head><title>t</title></head><body>{body}</body></html>"
     return [problem for _needle, problem in problems(parse_html(page))]
 
 
@@ -38,10 +43,9 @@ def test_a_plain_form_passes() -> None:
     )
 
 
-@pytest.mark.parametrize("markup", NEVER_IN_A_FORM)
-def test_every_element_a_form_may_not_hold_is_refused(markup: str) -> None:
-    found = _found(markup)
-    assert found and all("not allowed in a form" in p for p in found), found
+@pytest.mark.parametrize(("markup", "elements"), NEVER_IN_A_FORM)
+def test_every_element_a_form_may_not_hold_is_refused(markup: str, elements: list[str]) -> None:
+    assert _found(markup) == [f"<{name}>: not allowed in a form" for name in elements]
 
 
 @pytest.mark.parametrize("attribute", ["srcset", "imagesrcset"])
