@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -410,18 +411,26 @@ def _build_with_time_limit(project: Path, seconds: int) -> subprocess.CompletedP
 
 
 def test_a_pathological_stylesheet_is_stopped_at_the_time_limit(project: Path) -> None:
-    """Every word broken onto its own 1px line: minutes of layout, stopped after one second."""
+    """Every letter broken onto its own 1px line, and a paragraph of 200,000 letters: at least
+    200,000 line boxes, each laid out by Pango from what is left of the paragraph. That is
+    hours of layout on any machine (the same paragraph without the stylesheet takes a second
+    or two here, as the form does), so the limit of 5 s runs out during layout whatever the
+    machine's speed."""
     stylesheet = project / STYLESHEET
     stylesheet.write_text(
         stylesheet.read_text("utf-8") + "\np, li { width: 1px; word-break: break-all }\n", "utf-8"
     )
-    result = _build_with_time_limit(project, 1)
+    _insert(project / TEMPLATE, ANCHOR, "<p>{{ 'x' * 200000 }}</p>")
+    result = _build_with_time_limit(project, 5)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (
-        f"{TEMPLATE}: en: standard form took longer than 1 s to render and was stopped "
+        f"{TEMPLATE}: en: standard form took longer than 5 s to render and was stopped "
         "(render_timeout in pyproject.toml)"
     )
-    assert "failed" in result.stdout and not (project / "build" / "en").exists()
+    assert re.fullmatch(
+        r"built 0 files, 0 unchanged, 0 up to date, 2 failed in \d+\.\d s\n", result.stdout
+    ), result.stdout
+    assert not (project / "build" / "en").exists()
 
 
 def test_a_template_inlines_its_own_static_files_and_nothing_else(
@@ -454,15 +463,19 @@ def _svg_bomb(name: str, levels: int = 5) -> str:
 
 
 def test_the_time_limit_holds_inside_svg_images(project: Path) -> None:
-    """WeasyPrint swallows every exception while it draws an SVG, the time limit's too.
+    """WeasyPrint swallows every exception while it draws an SVG image, the time limit's too.
 
-    The two images take about 45 s to draw here, after a second or so of layout: a limit of
-    5 s runs out while one is drawn (a single alarm was swallowed there, and the form written).
+    Each image draws one square 10**8 times (a day or more of drawing, on any machine), after a
+    second or so of layout here: a limit of 5 s runs out while one is drawn (a single alarm was
+    swallowed there, and the form would be written once the drawing was done).
     """
-    _insert(project / TEMPLATE, ANCHOR, _svg_bomb("a") + _svg_bomb("b"))
+    _insert(project / TEMPLATE, ANCHOR, _svg_bomb("a", 8) + _svg_bomb("b", 8))
     result = _build_with_time_limit(project, 5)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "took longer than 5 s to render and was stopped" in result.stderr
+    assert result.stderr.strip() == (
+        f"{TEMPLATE}: en: standard form took longer than 5 s to render and was stopped "
+        "(render_timeout in pyproject.toml)"
+    )
 
 
 def test_a_url_inside_an_svg_image_fails_the_form(

@@ -3,10 +3,18 @@ is replaced, then the release record, the index and the manifest last.
 
 A build killed at any moment leaves every file whole and a manifest whose every entry matches
 its file on disk; the next build redoes what is missing.
+
+A testing hook, never set in use: with CONSENTGEN_TEST_HOLD_COMMIT=N in its environment, a
+build stops for good (until it is killed) just after putting its Nth file in place, and says
+so on stderr. tests/test_kill.py kills it there, in the middle of the write, and looks at
+what it leaves.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 from consentgen.build.report import BuildReport
@@ -77,6 +85,7 @@ def commit(
         staged[path] = (None, artifact)
         report.written.append(path)
         log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
+        _hold_if_asked(len(report.written))
     # The ledger records a release once its files are in place. An all-or-nothing release in
     # which a form failed is no release.
     release = None
@@ -97,6 +106,18 @@ def commit(
         if not (target.is_file() and holds(target, content)):
             atomic_write(target, content)
             report.written.append(name)
+
+
+HOLD_COMMIT = "CONSENTGEN_TEST_HOLD_COMMIT"
+
+
+def _hold_if_asked(written: int) -> None:
+    """The testing hook (see the module's docstring): stop here for good after the Nth file."""
+    if os.environ.get(HOLD_COMMIT, "") == str(written):
+        print(f"holding after {written} file(s) put in place ({HOLD_COMMIT})", file=sys.stderr)
+        sys.stderr.flush()
+        while True:
+            time.sleep(60)
 
 
 def merge_shards(settings: Settings, manifests: list[Path], target: Path) -> list[Artifact]:
