@@ -75,11 +75,13 @@ _NEVER_IN_A_FORM = {
 }
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _IGNORED_IN_URLS = re.compile(r"[\t\n\r]")  # what browsers drop from a URL anywhere in it
+# What browsers strip from both ends of a URL: every C0 control (U+0000 to U+001F) and space.
+_C0_CONTROL_OR_SPACE = "".join(chr(code) for code in range(0x21))
 
 
 def url_scheme(url: str) -> str | None:
     """A URL's scheme as a browser reads it: lower case, after dropping what it ignores."""
-    match = _SCHEME.match(_IGNORED_IN_URLS.sub("", url).strip("\x00- "))
+    match = _SCHEME.match(_IGNORED_IN_URLS.sub("", url).strip(_C0_CONTROL_OR_SPACE))
     return match.group(1).lower() if match else None
 
 

@@ -3,9 +3,14 @@ URL of a list of URLs, links, styles. No rendering."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from consentgen.render.lockdown import parse_html, problems
+from consentgen.errors import InputError
+from consentgen.render.lockdown import check_standalone, css_urls, parse_html, problems, url_scheme
+from consentgen.settings import Settings, load_settings
+from fast.conftest import SETTINGS as SMALL_SETTINGS
 
 # Written out here, not read from the module: a name dropped from the module's list must fail.
 NEVER_IN_A_FORM = [
@@ -97,3 +102,220 @@ def test_event_handlers_and_attachments_are_refused() -> None:
     assert _found('<p onclick="x()">x</p>') == ["<p onclick>: forms run no scripts"]
     found = _found('<a rel="attachment" href="#x">x</a>')
     assert found == ["<a rel=attachment>: forms carry no attachments"]
+
+
+@pytest.mark.parametrize(
+    ("url", "scheme"),
+    [
+        ("https://example.org/", "https"),
+        ("  JavaScript:alert(1)", "javascript"),
+        ("java\tscr\nipt:x", "javascript"),
+        ("\x00\x01 data:,x", "data"),
+        ("\x08\x1fjavascript:x\x7f", "javascript"),
+        ("-data:,x", None),
+        ("mailto:a@b", "mailto"),
+        ("a+b.c-d:x", "a+b.c-d"),
+        ("1http://x", None),
+        ("//example.org/x", None),
+        ("page.html#x", None),
+        ("#top", None),
+        ("", None),
+    ],
+)
+def test_a_urls_scheme_is_read_as_a_browser_reads_it(url: str, scheme: str | None) -> None:
+    assert url_scheme(url) == scheme
+
+
+@pytest.mark.parametrize(
+    ("css", "declarations", "urls"),
+    [
+        ("a { background: url(x.png) }", False, ("x.png",)),
+        ('a { background: url("q.png") }', False, ("q.png",)),
+        ("@import 'i.css';", False, ("i.css",)),
+        ('@import url("j.css");', False, ("j.css",)),
+        ("@font-face { src: src('f.woff'), url(g.woff) }", False, ("f.woff", "g.woff")),
+        ("a { content: image-set('h.png' 1x, 'h2.png' 2x) }", False, ("h.png", "h2.png")),
+        ("a { content: -webkit-image-set('w.png' 1x) }", False, ("w.png",)),
+        ("a { b: IMAGE-SET('u.png' 1x) }", False, ("u.png",)),
+        ("@media print { a { b: url(m.png) } }", False, ("m.png",)),
+        ("a { b: attr('not-a-url') }", False, ()),
+        ("/* url(c.png) */ a { color: red }", False, ()),
+        ("background: url(d.png); color: red", True, ("d.png",)),
+        ("background: image-set('e.png' 1x)", True, ("e.png",)),
+    ],
+)
+def test_every_url_a_stylesheet_would_fetch_is_found(
+    css: str, declarations: bool, urls: tuple[str, ...]
+) -> None:
+    assert css_urls(css, declarations) == urls
+
+
+@pytest.mark.parametrize(
+    ("markup", "found"),
+    [
+        ('<p style="background: url(https://h/x.png)">x</p>', ["https://h/x.png"]),
+        ("<style>p { background: url(https://h/y.png) }</style>", ["https://h/y.png"]),
+        ('<img src=" data:image/png;base64,AA " alt="">', []),
+        ('<img src="  " alt="">', []),
+        ('<img src="DATA:image/png;base64,AA" alt="">', []),
+        ('<video src="#t"></video>', []),
+        ('<img lowsrc="https://h/l.png" alt="">', ["https://h/l.png"]),
+        ('<svg><image href="https://h/i.png"/></svg>', ["https://h/i.png"]),
+        ('<svg><use href="#shape"/></svg>', []),
+        ('<svg xml:base="https://h/"><rect/></svg>', ["https://h/"]),
+        ('<img src="-data:,x" alt="">', ["-data:,x"]),
+        (
+            '<a ping="https://h/p1 https://h/p2, https://h/p3" href="#x">x</a>',
+            ["https://h/p1", "https://h/p3"],
+        ),
+        ('<img srcset=" , https://h/a 1x,, " src="data:," alt="">', ["https://h/a"]),
+    ],
+)
+def test_every_fetched_url_is_refused_but_data_and_fragments(markup: str, found: list[str]) -> None:
+    refused = [
+        f"refused URL {url!r}: a form loads nothing from outside itself (inline a file of "
+        "templates/static with static_data_url)"
+        for url in found
+    ]
+    assert _found(markup) == refused
+
+
+@pytest.mark.parametrize(
+    ("markup", "found"),
+    [
+        (
+            '<meta http-equiv=" Refresh " content="5">',
+            ['<meta http-equiv="refresh">: not allowed in a form'],
+        ),
+        ('<meta http-equiv="content-type" content="text/html">', []),
+        (
+            '<link rel="Stylesheet Attachment" href="#x">',
+            ["<link>: not allowed in a form", "<link rel=attachment>: forms carry no attachments"],
+        ),
+        ('<a rel="noopener attachments" href="#x">x</a>', []),
+        ('<p ONCLICK="x()">x</p>', ["<p onclick>: forms run no scripts"]),
+        ('<svg><rect onload="x()"/></svg>', ["<rect onload>: forms run no scripts"]),
+        ("<!-- <script>x</script> -->", []),
+    ],
+)
+def test_refreshes_attachments_and_handlers_are_refused(markup: str, found: list[str]) -> None:
+    assert _found(markup) == found
+
+
+def test_the_needle_of_each_problem_finds_its_source() -> None:
+    page = (
+        "<!DOCTYPE html><html><head><title>t</title></head><body>"
+        '<SCRIPT>x</SCRIPT><img src="https://h/a.png" alt=""><p onclick="x()">x</p>'
+        '<a href="file:///etc">x</a><meta http-equiv="refresh" content="0;url=x">'
+        '<a rel="attachment">x</a></body></html>'
+    )
+    assert [needle for needle, _ in problems(parse_html(page))] == [
+        "<script",
+        "https://h/a.png",
+        "onclick=",
+        "file:///etc",
+        "0;url=x",
+        "attachment",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("href", "relative", "allowed"),
+    [
+        ("other.html", True, True),
+        # A browser strips C0 controls from both ends: this is javascript:, not a file beside.
+        ("\x01javascript:alert(1)", True, False),
+        ("es/kyphoplasty.pdf", True, True),
+        ("/etc/passwd", True, False),
+        ("\\\\server\\share", True, False),
+        ("file:///etc", True, False),
+        ("HTTPS://example.org", False, True),
+        ("  #top ", False, True),
+        ("", False, False),
+    ],
+)
+def test_relative_links_are_allowed_only_beside_the_page(
+    href: str, relative: bool, allowed: bool
+) -> None:
+    page = f'<!DOCTYPE html><html><body><a href="{href}">x</a></body></html>'
+    found = [p for _, p in problems(parse_html(page), relative_links=relative)]
+    assert found == (
+        []
+        if allowed
+        else [
+            f"refused link {href.strip()!r}: a form links only to #sections, https:, http:, "
+            "mailto: or tel:"
+        ]
+    )
+
+
+def test_parse_html_keeps_html_elements_unnamespaced() -> None:
+    root = parse_html("<!DOCTYPE html><html><body><p>x</p><svg><rect/></svg></body></html>")
+    tags = [element.tag for element in root.iter() if isinstance(element.tag, str)]
+    assert tags[:4] == ["html", "head", "body", "p"]
+    assert tags[4].endswith("}svg") and tags[4].startswith("{http://www.w3.org/2000/svg")
+
+
+# check_standalone: a refusal names the template or catalog line that holds the offending text.
+
+
+@pytest.fixture
+def lockdown_project(tmp_path: Path) -> tuple[Settings, Path, Path]:
+    (tmp_path / "consentgen.toml").write_text(SMALL_SETTINGS, "utf-8")
+    procedures = tmp_path / "templates" / "procedures"
+    procedures.mkdir(parents=True)
+    template = procedures / "kyphoplasty.html.j2"
+    template.write_text("<h1>Title</h1>\n<p>text</p>\n<IMG SRC='HTTPS://H/T.PNG'>\n", "utf-8")
+    (tmp_path / "templates" / "layout.html.j2").write_text(
+        '<html>\n<body>\n<p>{{ x }}</p>\n<a href="java&#9;script:go()">x</a>\n</body>\n', "utf-8"
+    )
+    (tmp_path / "templates" / "static").mkdir()
+    (tmp_path / "templates" / "static" / "form.css").write_text(
+        "p {}\n\n.logo { background: url(https://h/logo.png) }\n", "utf-8"
+    )
+    (tmp_path / "templates" / "static" / "bad.css").write_bytes(b"\xff\xfe url(x)")
+    catalog = tmp_path / "locales" / "es" / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text(
+        'msgid ""\nmsgstr ""\n\nmsgid "Map"\nmsgstr "https://h/map?a=1&b=2"\n', "utf-8"
+    )
+    return load_settings(tmp_path), template, catalog
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ('<img src="https://h/t.png">', "templates/procedures/kyphoplasty.html.j2:3"),
+        ('<a href="java\tscript:go()">x</a>', "templates/layout.html.j2:4"),
+        ('<p style="background: url(https://h/logo.png)">', "templates/static/form.css:3"),
+        ('<img src="https://h/map?a=1&amp;b=2">', "locales/es/LC_MESSAGES/messages.po:5"),
+        ('<img src="https://h/nowhere.png">', "templates/procedures/kyphoplasty.html.j2"),
+    ],
+)
+def test_a_refusal_names_the_line_that_holds_the_offending_text(
+    lockdown_project: tuple[Settings, Path, Path], body: str, where: str
+) -> None:
+    settings, template, catalog = lockdown_project
+    page = parse_html(f"<!DOCTYPE html><html><body>{body}</body></html>")
+    with pytest.raises(InputError) as raised:
+        check_standalone(page, settings, template, catalog)
+    path, _, line = where.partition(":")
+    assert (raised.value.path, raised.value.line) == (path, int(line) if line else None)
+    assert raised.value.problem.startswith(("refused URL", "refused link"))
+
+
+def test_a_page_without_a_catalog_or_a_fault_passes(
+    lockdown_project: tuple[Settings, Path, Path],
+) -> None:
+    settings, template, _ = lockdown_project
+    check_standalone(parse_html("<p>fine</p>"), settings, template, None)
+    with pytest.raises(InputError) as raised:
+        check_standalone(parse_html("<script></script>"), settings, template, None)
+    assert (
+        raised.value.message
+        == "templates/procedures/kyphoplasty.html.j2: <script>: not allowed in a form"
+    )
+    index = parse_html('<a href="es/kyphoplasty.html">x</a>')
+    check_standalone(index, settings, template, None, relative_links=True)
+    with pytest.raises(InputError):
+        check_standalone(index, settings, template, None)
