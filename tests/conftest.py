@@ -259,6 +259,19 @@ def sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
     return out.getvalue()
 
 
+def helvetica(writer: object) -> object:
+    """A reference to Helvetica, a font every PDF reader has, added to a pyHanko writer."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.generic import pdf_name
+
+    font = {
+        pdf_name("/Type"): pdf_name("/Font"),
+        pdf_name("/Subtype"): pdf_name("/Type1"),
+        pdf_name("/BaseFont"): pdf_name("/Helvetica"),
+    }
+    return writer.add_object(generic.DictionaryObject(font))  # type: ignore[attr-defined]
+
+
 def stamp_page(data: bytes, text: str, page: int = 0) -> bytes:
     """An unsigned incremental update that prints text in large red Helvetica across a page of
     a PDF, as a forger would: the page's content and resources change, no field does."""
@@ -268,15 +281,7 @@ def stamp_page(data: bytes, text: str, page: int = 0) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     page_ref = writer.find_page_for_modification(page)[0]
     page_dict = page_ref.get_object()
-    font = writer.add_object(
-        generic.DictionaryObject(
-            {
-                pdf_name("/Type"): pdf_name("/Font"),
-                pdf_name("/Subtype"): pdf_name("/Type1"),
-                pdf_name("/BaseFont"): pdf_name("/Helvetica"),
-            }
-        )
-    )
+    font = helvetica(writer)
     resources = generic.DictionaryObject(
         page_dict["/Resources"] if "/Resources" in page_dict else {}
     )

@@ -19,6 +19,9 @@ hospital_phone_day = "555-0100"
 hospital_phone_night = "555-0101"
 locales = ["en", "es", "fr"]
 
+[same_as_source]
+es = ["No"]
+
 [procedures.kyphoplasty]
 form_id = "CF-1"
 version = "1.0"
@@ -30,6 +33,11 @@ msgstr ""
 "Plural-Forms: nplurals=2; plural=(n != 1);\\n"
 """
 TEMPLATE = "templates/procedures/kyphoplasty.html.j2"
+
+
+def line_of(path: Path, text: str) -> int:
+    """The number of the first line of a file that is text."""
+    return path.read_text("utf-8").split("\n").index(text) + 1
 
 
 def write_po(project: Path, code: str, entries: str) -> Path:

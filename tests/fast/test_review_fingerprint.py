@@ -122,6 +122,17 @@ def test_what_no_form_shows_leaves_the_fingerprint_as_it_was() -> None:
     assert len(fingerprint(catalog)) == 64 and int(fingerprint(catalog), 16) >= 0
 
 
+def test_the_fingerprint_is_the_one_written_down() -> None:
+    """A sign-off recorded by one version of consentgen holds in the next: the digest of a
+    known catalog (plural rule set, accents and a msgctxt included) never changes unnoticed."""
+    catalog = _catalog()
+    catalog.add("Niño", "Niño pequeño", context="niño")
+    catalog.mime_headers = [*catalog.mime_headers, ("Plural-Forms", "nplurals=2; plural=(n != 1);")]
+    assert fingerprint(catalog) == (
+        "e0308481c67817698805d0e782884edf943e64e9b480b21c04854839b7f33263"
+    )
+
+
 def _po(tmp_path: Path) -> Path:
     po = tmp_path / "locales" / "es" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)
@@ -152,6 +163,22 @@ def test_a_change_after_the_sign_off_makes_the_locale_a_draft(tmp_path: Path, ch
 
 def test_the_sign_off_records_who_when_and_what(tmp_path: Path) -> None:
     po, catalog = _po(tmp_path), _catalog()
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    record_review(tmp_path, po, catalog, "Ana Ruíz, CMI")
+    after = dt.datetime.now(dt.UTC)
+    text = review_path(po).read_text("utf-8")
+    record = json.loads(text)
+    assert text == (
+        "{\n"
+        '  "reviewer": "Ana Ruíz, CMI",\n'
+        f'  "reviewed_at": "{record["reviewed_at"]}",\n'
+        '  "entries": 4,\n'
+        f'  "fingerprint": "{fingerprint(catalog)}"\n'
+        "}\n"
+    )
+    at = dt.datetime.strptime(record["reviewed_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    assert before <= at <= after
+    assert review_state(po, catalog).reviewer == "Ana Ruíz, CMI"
     record_review(tmp_path, po, catalog, REVIEWER)
     record = json.loads(review_path(po).read_text("utf-8"))
     assert set(record) == {"reviewer", "reviewed_at", "entries", "fingerprint"}
@@ -232,6 +259,24 @@ def test_only_a_translated_locale_can_be_signed_off(small_project: Path, locale:
     assert raised.value.format_message() == (
         f"review: {locale!r} is not a translated locale of this project"
     )
+
+
+def test_a_sign_off_holds_the_rule_of_a_catalog_without_a_plural_forms_header(
+    small_project: Path,
+) -> None:
+    """French counts 0 as singular; a catalog that leaves the rule to the language is signed off
+    with the rule the forms use, so the build finds it reviewed."""
+    from consentgen.i18n.catalogs import load_locale_catalog
+
+    po = small_project / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+    po.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Kyphoplasty"\nmsgstr "Cyphoplastie"\n',
+        "utf-8",
+    )
+    settings = load_settings(small_project)
+    review_locale(settings, "fr", REVIEWER)
+    assert load_locale_catalog(settings, "fr").review.reviewed
 
 
 def test_review_locale_signs_off_the_catalog_on_disk(small_project: Path) -> None:
