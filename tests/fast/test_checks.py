@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO, copy_project
+from conftest import REPO, approve, copy_project
 
 from consentgen.approval import ApprovalState
 from consentgen.checks import (
@@ -147,6 +147,17 @@ def test_markup_names_tags_entities_and_urls_the_msgid_lacks(
     assert markup.check(settings, make_subject("en")) == []
 
 
+def test_markup_reads_the_urls_of_both_msgids_of_a_plural(
+    small_project: Path, make_subject: SubjectMaker, settings: Settings
+) -> None:
+    _es(
+        small_project,
+        'msgid "visit www.example.org"\nmsgid_plural "%(num)s visits"\n'
+        'msgstr[0] "visite www.example.org"\nmsgstr[1] "%(num)s visitas"\n',
+    )
+    assert markup.check(settings, make_subject("es")) == []
+
+
 def test_markup_shortens_what_it_quotes(
     small_project: Path, make_subject: SubjectMaker, settings: Settings
 ) -> None:
@@ -178,6 +189,39 @@ def test_health_names_duplicates_and_passes_contexts(
     second = len(lines) - 1 - lines[::-1].index('msgid "Yes"')
     assert health.check(settings, subject) == [
         Problem(f"{ES_PO}:{second + 1}", "es", f"duplicate msgid (first at line {first})")
+    ]
+
+
+def test_health_reads_msgids_whole_and_by_context(
+    small_project: Path, make_subject: SubjectMaker, settings: Settings
+) -> None:
+    """Messages written over several lines differ by any of their lines; one msgid under two
+    contexts is two messages; only a true repeat is a duplicate."""
+    po = _es(
+        small_project,
+        'msgctxt "a"\nmsgid "Yes"\nmsgstr "Sí"\n\nmsgctxt "b"\nmsgid "Yes"\nmsgstr "Sí"\n\n'
+        'msgid ""\n"Same start "\n"end one"\nmsgstr "x"\n\n'
+        'msgid ""\n"Same start "\n"end two"\nmsgstr "x"\n\n'
+        'msgid ""\n"Other start "\n"end one"\nmsgstr "x"\n\n'
+        'msgid ""\n"Same start "\n"end one"\nmsgstr "x"\n',
+    )
+    lines = po.read_text("utf-8").split("\n")
+    first = lines.index('"end one"')  # the line before: its msgid's first continuation
+    last = len(lines) - lines[::-1].index('"Same start "') - 1
+    assert health.check(settings, make_subject("es")) == [
+        Problem(f"{ES_PO}:{last}", "es", f"duplicate msgid (first at line {first - 1})")
+    ]
+
+
+def test_health_reads_a_catalog_without_a_header(
+    small_project: Path, make_subject: SubjectMaker, settings: Settings
+) -> None:
+    po = _es(small_project, 'msgid "Yes"\nmsgstr "Sí"\n')
+    subject = make_subject("es")
+    po.write_text('msgid "Yes"\nmsgstr "Sí"\n\nmsgid "Yes"\nmsgstr "Sí"\n', "utf-8")
+    assert health.check(settings, subject) == [
+        Problem(f"{ES_PO}:4", "es", "duplicate msgid (first at line 1)"),
+        Problem(ES_PO, "es", "no Plural-Forms header"),
     ]
 
 
@@ -290,6 +334,25 @@ def test_freshness_names_a_stale_locale_catalog(
         Problem(ES_PO, "es", "2 messages of messages.pot are missing (run `consentgen update`)"),
         Problem(ES_PO, "es", "1 messages are not in messages.pot (run `consentgen update`)"),
         Problem(ES_PO, "es", "1 obsolete entries (run `consentgen update`, which removes them)"),
+    ]
+
+
+def test_freshness_compares_whole_msgids_and_plurals_by_their_first(
+    small_project: Path, make_subject: SubjectMaker, settings: Settings
+) -> None:
+    pot = _pot(small_project, "Kyphoplasty", "Fever", "Fatigue")
+    pot.write_text(
+        pot.read_text("utf-8") + 'msgid "one bone"\nmsgid_plural "%(num)s bones"\n'
+        'msgstr[0] ""\nmsgstr[1] ""\n',
+        "utf-8",
+    )
+    _es(
+        small_project,
+        'msgid "Kyphoplasty"\nmsgstr "Cifoplastia"\n\nmsgid "Fever"\nmsgstr "Fiebre"\n\n'
+        'msgid "one bone"\nmsgstr "un hueso"\n',
+    )
+    assert freshness.check(settings, make_subject("es")) == [
+        Problem(ES_PO, "es", "1 messages of messages.pot are missing (run `consentgen update`)")
     ]
 
 
@@ -457,7 +520,11 @@ def test_text_reports_each_message_at_its_line_and_a_runaway_form(
         'msgid "one bone"\nmsgid_plural "%(num)s bones"\nmsgstr[0] "%(num)s bones"\nmsgstr[1] ""\n',
     )
     source = "<p>" + "word " * 10 + "</p>"
-    forms = {"kyphoplasty": "<p>" + "palabra " * 26 + "</p>", "short": "<p>corto</p>"}
+    forms = {
+        "kyphoplasty": "<p>" + "palabra " * 26 + "</p>",
+        "at-the-bound": "<p>" + "palabra " * 25 + "</p>",
+        "short": "<p>corto</p>",
+    }
     subject = make_subject("es", forms=forms, source_forms={"kyphoplasty": source, "short": source})
     unchanged = (
         "msgstr is its msgid unchanged, still in the source language (if that is right here, "
@@ -516,7 +583,8 @@ def test_readability_holds_the_source_language_to_its_grade(
     hard = (
         "<h1>Kyphoplasty</h1><p>Percutaneous vertebral augmentation necessitates "
         "fluoroscopically guided cannulation of the pedicle with subsequent polymethylmethacrylate "
-        "cement instillation into the fractured vertebral body. We fix the bone. It is quick."
+        "cement instillation into the fractured vertebral body. We fix the bone. It is quick. "
+        "The cement sets in minutes. You go home the same day."
         '</p><section id="your-rights">Unconsidered interminable incomprehensibility.</section>'
     )
     subject = make_subject("en", forms={"kyphoplasty": hard, "easy": easy})
@@ -526,9 +594,10 @@ def test_readability_holds_the_source_language_to_its_grade(
         r"kyphoplasty: reading grade 1\d\.\d is above 8\.0; hardest sentences: Kyphoplasty "
         r"Percutaneous vertebral augmentation necessitates fluoroscopically guided cannulation "
         r"of the pedicle with subsequent polymethylmethacrylate cement instillation into the "
-        r"fractured vertebral body\. \| We fix the bone\.",
+        r"fractured vertebral body\. \| [^|]+\. \| [^|]+\.",
         problem.message,
     ), problem.message
+    assert "It is quick" not in problem.message  # three words: not a sentence to rewrite
     assert readability.check(settings, make_subject("es", forms={"kyphoplasty": hard})) == []
     patient_reads = readability.patient_text(hard)
     assert (
@@ -562,21 +631,45 @@ def test_reading_scores_name_the_formula_of_each_language(make_subject: SubjectM
 
 
 def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
+    """On a copy whose procedure a test clinician approved (in the copy only): a replacement
+    field, and a placeholder dropped (a translation the lenient load leaves out)."""
     project = copy_project(REPO, tmp_path / "project")
-    po = project / ES_PO
-    po.write_text(
-        po.read_text("utf-8").replace('msgstr "Firmas"', 'msgstr "Firmas {name}"', 1), "utf-8"
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        re.sub(
+            r"\nlocales = \[.*?\]",
+            '\nlocales = ["en", "es", "fr"]',
+            pyproject.read_text("utf-8"),
+            flags=re.S,
+        ),
+        "utf-8",
     )
+    approve(project)
+    po = project / ES_PO
+    text = po.read_text("utf-8")
+    text = text.replace('msgstr "Firmas"', 'msgstr "Firmas {name}"', 1)
+    form_id = next(
+        line for line in text.split("\n") if line.startswith('msgstr "') and "%(form_id)s" in line
+    )
+    text = text.replace(form_id, 'msgstr "Formulario"', 1)
+    po.write_text(text, "utf-8")
     settings = load_settings(project)
     scores: list[dict[str, object]] = []
     problems = run_checks(settings, ["es", "en"], scores)
     assert [(p.check, p.locale) for p in problems] == [
-        ("translation", "es"),
+        ("translation", "es"),  # the translation left out: 1 of N untranslated,
+        ("translation", "es"),  # the form incomplete,
+        ("translation", "es"),  # and no sign-off
         ("placeholders", "es"),
-        ("approval", "en"),
+        ("placeholders", "es"),
     ]
-    assert problems[1].where == _at(po, 'msgstr "Firmas {name}"')
-    assert problems[1].message == "msgstr has replacement field {name} the msgid lacks"
+    assert re.fullmatch(r"1 of \d+ messages untranslated \(99% done\)", problems[0].message)
+    assert problems[4].where == _at(po, 'msgstr "Firmas {name}"')
+    assert problems[4].message == "msgstr has replacement field {name} the msgid lacks"
+    assert (problems[3].where, problems[3].message) == (
+        _at(po, 'msgstr "Formulario"'),
+        "msgstr drops placeholder %(form_id)s",
+    )
     assert [(s["locale"], s["formula"]) for s in scores] == [
         ("es", "Fernández Huerta reading ease"),
         ("en", "Flesch-Kincaid grade"),
@@ -589,21 +682,24 @@ def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
             "translation",
         )
     ]
-    everything = run_checks(settings)
-    assert {p.locale for p in everything} == set(settings.locales)
+    assert run_checks(settings, ["en"]) == []
+    every_score: list[dict[str, object]] = []
+    everything = run_checks(settings, scores=every_score)
+    assert {p.locale for p in everything} == set(settings.locales) - {"en"}
+    assert [s["locale"] for s in every_score] == list(settings.locales)
     assert report(problems, scores) == {
         "ok": False,
         "problems": [p.as_dict() for p in problems],
         "readability": scores,
     }
     assert report([], []) == {"ok": True, "problems": [], "readability": []}
-    assert problems[1].as_dict() == {
-        "where": problems[1].where,
+    assert problems[4].as_dict() == {
+        "where": problems[4].where,
         "locale": "es",
         "check": "placeholders",
-        "message": problems[1].message,
+        "message": problems[4].message,
     }
-    assert problems[1].line() == f"{problems[1].where}: es: {problems[1].message}"
+    assert problems[4].line() == f"{problems[4].where}: es: {problems[4].message}"
     schema = json.loads((REPO / "schemas" / "check-report.schema.json").read_text("utf-8"))
     names = schema["properties"]["problems"]["items"]["properties"]["check"]["enum"]
     assert sorted(name for name, _ in CHECKS) == sorted(names)

@@ -34,6 +34,12 @@ NEVER_IN_A_FORM = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_cached_stylesheets() -> None:
+    """Each test reads its stylesheets afresh, not from the cache an earlier test filled."""
+    css_urls.cache_clear()
+
+
 def _found(body: str) -> list[str]:
     if body.startswith("</head>"):
         page = f"<!DOCTYPE html><html><head><title>t</title>{body}</html>"
@@ -267,7 +273,12 @@ def lockdown_project(tmp_path: Path) -> tuple[Settings, Path, Path]:
     template = procedures / "kyphoplasty.html.j2"
     template.write_text("<h1>Title</h1>\n<p>text</p>\n<IMG SRC='HTTPS://H/T.PNG'>\n", "utf-8")
     (tmp_path / "templates" / "layout.html.j2").write_text(
-        '<html>\n<body>\n<p>{{ x }}</p>\n<a href="java&#9;script:go()">x</a>\n</body>\n', "utf-8"
+        '<html>\n<body>\n<p>{{ x }}</p>\n<a href="java&#9;script:go()">x</a>\n</body>\n'
+        "<img src='https://h/q?a=1&amp;b=\"2\"'>\n"
+        '<img src="https://h/&quot;quoted&quot;">\n'
+        '<a href="x&#9;javascript:go()">x</a>\n'
+        '<a href="j&#9;abc:">x</a>\n',
+        "utf-8",
     )
     (tmp_path / "templates" / "static").mkdir()
     (tmp_path / "templates" / "static" / "form.css").write_text(
@@ -290,6 +301,12 @@ def lockdown_project(tmp_path: Path) -> tuple[Settings, Path, Path]:
         ('<p style="background: url(https://h/logo.png)">', "templates/static/form.css:3"),
         ('<img src="https://h/map?a=1&amp;b=2">', "locales/es/LC_MESSAGES/messages.po:5"),
         ('<img src="https://h/nowhere.png">', "templates/procedures/kyphoplasty.html.j2"),
+        # Written in the source with &amp; but a plain quote, or with &quot;.
+        ("<img src='https://h/q?a=1&amp;b=\"2\"'>", "templates/layout.html.j2:6"),
+        ('<img src="https://h/&quot;quoted&quot;">', "templates/layout.html.j2:7"),
+        # Written with a character reference: found by its longest part, of 4 letters or more.
+        ('<a href="x&#9;javascript:go()">x</a>', "templates/layout.html.j2:8"),
+        ('<a href="j&#9;abc:">x</a>', "templates/layout.html.j2:9"),
     ],
 )
 def test_a_refusal_names_the_line_that_holds_the_offending_text(

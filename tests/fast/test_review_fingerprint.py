@@ -124,12 +124,14 @@ def test_what_no_form_shows_leaves_the_fingerprint_as_it_was() -> None:
 
 def test_the_fingerprint_is_the_one_written_down() -> None:
     """A sign-off recorded by one version of consentgen holds in the next: the digest of a
-    known catalog (plural rule set, accents and a msgctxt included) never changes unnoticed."""
+    known catalog (plural rule set, accents, a msgctxt and an untranslated entry included)
+    never changes unnoticed."""
     catalog = _catalog()
     catalog.add("Niño", "Niño pequeño", context="niño")
+    catalog.add("Not yet", None)
     catalog.mime_headers = [*catalog.mime_headers, ("Plural-Forms", "nplurals=2; plural=(n != 1);")]
     assert fingerprint(catalog) == (
-        "e0308481c67817698805d0e782884edf943e64e9b480b21c04854839b7f33263"
+        "f018222df3b71f412e0a87fb2b215014008b0aaba0be725e84bfbaebf63bd4b0"
     )
 
 
@@ -186,6 +188,24 @@ def test_the_sign_off_records_who_when_and_what(tmp_path: Path) -> None:
     assert record["fingerprint"] == fingerprint(catalog)
     assert len(record["reviewed_at"]) == 20 and record["reviewed_at"].endswith("Z")
     assert review_path(po).read_text("utf-8").endswith("}\n")
+
+
+def test_the_sign_off_time_is_utc_in_any_time_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        po = _po(tmp_path)
+        record_review(tmp_path, po, _catalog(), REVIEWER)
+        recorded = json.loads(review_path(po).read_text("utf-8"))["reviewed_at"]
+        at = dt.datetime.strptime(recorded, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        assert abs((dt.datetime.now(dt.UTC) - at).total_seconds()) < 60
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize(
