@@ -14,7 +14,7 @@ DEBIAN_PACKAGES := fontconfig fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
 	chromium
 BROWSER_TESTS := tests/browser
 
-.PHONY: build test lint wheel-check system-packages venv browser-deps golden readme-image bench bench-fields clean
+.PHONY: build test lint wheel-check system-packages venv browser-deps golden readme-image bench bench-fields clean mutate
 
 build: venv
 	$(BIN)/consentgen build
@@ -44,6 +44,13 @@ wheel-check: venv
 	cd $(WHEEL_CHECK) && ./venv/bin/consentgen --project $(CURDIR) build -l en -o $(WHEEL_CHECK)/build
 	test -s $(WHEEL_CHECK)/build/en/kyphoplasty.pdf
 	rm -rf $(WHEEL_CHECK)
+
+# Mutation testing (docs/testing.md): mutmut over the release gate, verify, the review
+# fingerprint, the lockdown scan and the placeholder filling, against the fast tests; prints
+# each module's score and its surviving mutants. Not part of `make test`: about half an hour
+# on two cores, at low priority. One module: make mutate MODULES=consentgen.checks.parity
+mutate: venv
+	nice -n 15 $(BIN)/python tests/mutation.py $(MODULES)
 
 # Installs the Debian packages that are missing (as root), or names them and stops. npm is looked
 # for as a command, not as a package: Node.js often comes from elsewhere (NodeSource, nvm).
