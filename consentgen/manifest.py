@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from consentgen import __version__
@@ -23,6 +23,7 @@ class Artifact:
     sha256: str
     bytes: int
     inputs_sha256: str
+    blocks: dict[str, str] = field(default_factory=dict)  # the content blocks used, by version
 
 
 def read_manifest(path: Path) -> dict[str, Artifact]:

@@ -26,6 +26,7 @@ from consentgen.manifest import Artifact
 from consentgen.outputs import OUTPUTS
 from consentgen.pipeline import FormJob
 from consentgen.procedures import procedure_template
+from consentgen.render.blocks import BLOCKS, block_path, blocks_of
 from consentgen.settings import Settings
 from consentgen.variants import VARIANTS
 
@@ -43,12 +44,14 @@ class Plan:
 
 
 def shared_inputs(settings: Settings) -> dict[str, str]:
-    """Files every form is made from: layout, partials, CSS, images (not other procedures)."""
+    """Files every form is made from: layout, partials, CSS, images (not the procedures, nor the
+    content blocks: each form's fingerprint has the blocks its procedure uses)."""
     templates = settings.templates_dir
     files = sorted(
         p
         for p in templates.rglob("*")
-        if p.is_file() and p.relative_to(templates).parts[0] not in {"procedures", INDEX_TEMPLATE}
+        if p.is_file()
+        and p.relative_to(templates).parts[0] not in {"procedures", BLOCKS, INDEX_TEMPLATE}
     )
     inputs = {p.relative_to(settings.root).as_posix(): file_sha256(p) for p in files}
     if settings.logo:
@@ -84,11 +87,14 @@ def inputs_sha256(
     catalog: LocaleCatalog,
     fonts: list[Path],
     output: str,
+    blocks: dict[str, str],
 ) -> str:
-    """A digest of everything one output is made from."""
+    """A digest of everything one output is made from (blocks: those its procedure uses)."""
     entry = settings.procedures[procedure]
     inputs = dict(shared)
     inputs["procedure"] = file_sha256(procedure_template(settings, procedure))
+    for ident in blocks:  # changing a block rebuilds the forms that use it, and only those
+        inputs[f"block:{ident}"] = file_sha256(block_path(settings, ident))
     inputs["approval"] = approval_file_sha256(settings, procedure)  # the status depends on it
     inputs["locale"] = locale.code
     inputs["catalog"] = catalog.sha256
@@ -100,6 +106,7 @@ def inputs_sha256(
             settings.hospital_phone_night,
             settings.emergency_number,
             settings.source_role_names,
+            settings.icon_arrays,
             settings.page_size,
             settings.pdf_fields,
             settings.default_locale,
@@ -135,6 +142,7 @@ def plan(
     locales = {c: form_locale(c, settings.default_locale, settings.fonts) for c in wanted.locales}
     fonts = {code: require_fonts(locales[code], settings) for code in wanted.locales}
     layout = {code: layout_sha256(settings, shared, fonts[code]) for code in wanted.locales}
+    blocks = {procedure: blocks_of(settings, procedure) for procedure in wanted.procedures}
     todo: list[FormJob] = []
     skipped: list[str] = []
     for code in wanted.locales:
@@ -154,6 +162,7 @@ def plan(
                         catalogs[code],
                         fonts[code],
                         f"{name}.{fmt}",
+                        blocks[procedure],
                     )
                     for fmt in wanted.formats
                 }

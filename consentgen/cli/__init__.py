@@ -52,6 +52,7 @@ for command in (
     translating.list_command,
     translating.check_command,
     translating.review_command,
+    translating.where_used_command,
     forms.new_command,
     forms.approve_command,
     forms.verify_command,

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -119,6 +120,8 @@ class FormRenderer:
         self.env.filters["css_font_stack"] = css_font_stack
         self.env.filters["isolate"] = isolate
         self.env.filters["phone_number"] = phone_number
+        # Numbers as the form's language writes them (2,000; 2.000; 2 000), from data.
+        self.env.filters["number"] = lambda n: format_decimal(n, locale=locale.code)
         stylesheet_path = settings.templates_dir / STYLESHEET
         try:
             stylesheet = stylesheet_path.read_text(encoding="utf-8")
@@ -138,6 +141,7 @@ class FormRenderer:
             "PAGE_COUNTER": PAGE_COUNTER,
             "PAGES_COUNTER": PAGES_COUNTER,
         }
+        self.env.globals["unknown_item"] = unknown_item
 
     def static_data_url(self, name: str) -> str:
         """`{{ static_data_url("diagram.png") }}`: a file of templates/static, inlined.
@@ -229,3 +233,9 @@ def source_renderer(settings: Settings) -> FormRenderer:
     """The renderer of the source language (its msgids are its text)."""
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     return FormRenderer(settings, source, source, source_catalog(source.code))
+
+
+def unknown_item(ident: str) -> str:
+    """A procedure asked a block for an item it does not have (`{{ block.risk("typo") }}`): the
+    render fails at the template line that asked."""
+    raise jinja2.TemplateRuntimeError(f"the block has no item {ident!r}")
