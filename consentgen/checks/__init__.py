@@ -14,8 +14,8 @@ from consentgen.approval import Approvals
 from consentgen.checks import (
     approval,
     elements,
-    freshness,
     frequencies,
+    freshness,
     glyphs,
     health,
     markup,
