@@ -16,12 +16,18 @@ from consentgen.settings import load_settings
 @click.argument("procedure")
 @click.pass_obj
 def new_command(root: Path, procedure: str) -> None:
-    """Scaffold a new procedure template (every section, TODO text)."""
+    """Scaffold a new procedure template from the project's content blocks (TODO text)."""
+    from consentgen.render.blocks import all_blocks, referenced_blocks
     from consentgen.scaffold import new_procedure
 
     settings = load_settings(root)
     path = new_procedure(settings, procedure)
     click.echo(f"wrote {display_path(path, root)}")
+    available = all_blocks(settings)
+    used = referenced_blocks(settings, path)
+    click.echo(f"it uses the blocks: {', '.join(sorted(used)) or 'none'}")
+    others = sorted(set(available) - set(used))
+    click.echo(f"other blocks it can use (docs/blocks.md): {', '.join(others) or 'none'}")
     click.echo(
         f"next: add [tool.consentgen.procedures.{procedure}] (form_id, version, "
         f"revision_date) to {settings.source.name}, write the text, then "

@@ -99,7 +99,11 @@ def _referenced(settings: Settings, name: str, seen: set[str]) -> None:
 
 def blocks_of(settings: Settings, procedure: str) -> dict[str, str]:
     """The blocks a procedure's forms use, with their versions, by id."""
-    template = procedure_template(settings, procedure)
+    return referenced_blocks(settings, procedure_template(settings, procedure))
+
+
+def referenced_blocks(settings: Settings, template: Path) -> dict[str, str]:
+    """The blocks a template uses, directly or through others, with their versions, by id."""
     seen: set[str] = set()
     _referenced(settings, template.relative_to(settings.templates_dir).as_posix(), seen)
     used = {}

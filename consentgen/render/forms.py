@@ -206,12 +206,14 @@ class FormRenderer:
 
 
 def template_position(exc: BaseException) -> tuple[str | None, int | None]:
-    """The template file and line an exception was raised in, from Jinja's traceback."""
+    """The template file and line an exception was raised in, from Jinja's traceback; for a
+    block asked for an item it lacks, the line that asked (outside the block)."""
     tb = exc.__traceback__
     position: tuple[str | None, int | None] = (None, None)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
+        inside_block = "/blocks/" in filename or "/partials/" in filename
+        if filename.endswith(".j2") and not (isinstance(exc, UnknownItem) and inside_block):
             position = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return position
@@ -235,7 +237,11 @@ def source_renderer(settings: Settings) -> FormRenderer:
     return FormRenderer(settings, source, source, source_catalog(source.code))
 
 
+class UnknownItem(jinja2.TemplateRuntimeError):
+    """A block was asked for an item it does not have."""
+
+
 def unknown_item(ident: str) -> str:
     """A procedure asked a block for an item it does not have (`{{ block.risk("typo") }}`): the
     render fails at the template line that asked."""
-    raise jinja2.TemplateRuntimeError(f"the block has no item {ident!r}")
+    raise UnknownItem(f"the block has no item {ident!r}")
