@@ -91,3 +91,16 @@ def intact(path: Path, size: int, sha256: str) -> bool:
 def holds(path: Path, content: bytes) -> bool:
     """True when a file already holds exactly these bytes."""
     return path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content
+
+
+def code_sha256() -> str:
+    """A digest of consentgen's own code, every module of the package: a development build
+    never keeps output of an older consentgen."""
+    import consentgen
+
+    code = Path(consentgen.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for module in sorted(code.rglob("*.py")):
+        digest.update(module.relative_to(code).as_posix().encode("utf-8"))
+        digest.update(file_sha256(module).encode("ascii"))
+    return digest.hexdigest()

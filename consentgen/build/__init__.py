@@ -21,7 +21,7 @@ from consentgen.build.report import BuildReport, BuildRequest
 from consentgen.checks import run_checks
 from consentgen.errors import QualityGateFailed
 from consentgen.files import intact, stage
-from consentgen.i18n.catalogs import load_locale_catalog
+from consentgen.i18n.catalogs import catalog_digest, load_locale_catalog
 from consentgen.manifest import Artifact, read_manifest
 from consentgen.outputs import OUTPUTS
 from consentgen.procedures import select
@@ -70,8 +70,7 @@ def _build(
             raise QualityGateFailed("\n".join(["nothing is ready to release:", *lines]))
     held = {(h.procedure, h.locale) for h in report.held_back}
 
-    # Read and check every input first: a bad catalog stops the build before anything is written.
-    catalogs = {code: load_locale_catalog(settings, code) for code in codes}
+    digests = {code: catalog_digest(settings, code) for code in codes}
     wanted = Plan(
         procedures,
         codes,
@@ -80,7 +79,12 @@ def _build(
         request.shard,
         request.force,
     )
-    todo, report.skipped = plan(settings, wanted, catalogs, previous, out_dir, held)
+    todo, report.skipped = plan(settings, wanted, digests, previous, out_dir, held)
+    # Every catalog a form is made from is read and checked before anything is made: a bad
+    # catalog stops the build before anything is written. One with nothing to make reads none.
+    catalogs = {
+        code: load_locale_catalog(settings, code) for code in dict.fromkeys(j.locale for j in todo)
+    }
 
     # Render: in this process, or in workers that each load the project once.
     # A form that fails does not lose the others: they are written, and the report carries

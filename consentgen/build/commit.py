@@ -7,16 +7,19 @@ its file on disk; the next build redoes what is missing.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from importlib.metadata import version
 from pathlib import Path
 
 from consentgen.build.report import BuildReport
 from consentgen.errors import display_path
-from consentgen.files import atomic_write, holds, intact, replace
+from consentgen.files import atomic_write, code_sha256, file_sha256, holds, intact, replace
 from consentgen.i18n.pofile import po_path
-from consentgen.index import render_index
+from consentgen.index import INDEX_TEMPLATE, render_index
 from consentgen.ledger import write_release
-from consentgen.manifest import Artifact, manifest_bytes, merge_manifests
-from consentgen.procedures import discover
+from consentgen.manifest import Artifact, manifest_bytes, manifest_field, merge_manifests
+from consentgen.procedures import discover, procedure_template
 from consentgen.render.forms import FormRenderer, source_renderer
 from consentgen.settings import Settings
 
@@ -59,8 +62,15 @@ def commit(
     }
     artifacts.update({path: artifact for path, (_, artifact) in staged.items()})
     # The index is ready before the first file is put in place: a broken index template fails
-    # the build here, with build/ untouched.
-    index = render_index(settings, list(artifacts.values()), source)
+    # the build here, with build/ untouched. Made from the same inputs as the one on disk, it
+    # is not made again (a build with nothing to do spends most of its time there otherwise).
+    index_inputs = index_sha256(settings, list(artifacts.values()))
+    index = None
+    if not (
+        manifest_field(out_dir / "manifest.json", "index_inputs_sha256") == index_inputs
+        and (out_dir / "index.html").is_file()
+    ):
+        index = render_index(settings, list(artifacts.values()), source)
 
     # Before a file is replaced, the manifest stops vouching for it: a build killed at any
     # moment leaves a manifest whose every entry matches the file on disk, and the next build
@@ -90,13 +100,32 @@ def commit(
         log(f"released {len(released)} files: {release}")  # type: ignore[operator]
     finishing = {
         "index.html": index,
-        "manifest.json": manifest_bytes(list(artifacts.values()), release),
+        "manifest.json": manifest_bytes(list(artifacts.values()), release, index_inputs),
     }
     for name, content in finishing.items() if staged or not report.failures else ():
+        if content is None:
+            continue
         target = out_dir / name
         if not (target.is_file() and holds(target, content)):
             atomic_write(target, content)
             report.written.append(name)
+
+
+def index_sha256(settings: Settings, artifacts: list[Artifact]) -> str:
+    """A digest of what index.html is made from: its template, the settings, the procedures'
+    titles (their templates), consentgen and Babel, and the files it lists."""
+    inputs = {
+        "index": file_sha256(settings.templates_dir / INDEX_TEMPLATE),
+        "settings": file_sha256(settings.source),
+        "consentgen": code_sha256(),
+        "babel": version("babel"),
+        "files": sorted(
+            (a.path, a.procedure, a.locale, a.format, a.translation_status) for a in artifacts
+        ),
+    }
+    for procedure in discover(settings):
+        inputs[f"procedure:{procedure}"] = file_sha256(procedure_template(settings, procedure))
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def merge_shards(settings: Settings, manifests: list[Path], target: Path) -> list[Artifact]:
