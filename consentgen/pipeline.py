@@ -34,7 +34,7 @@ from consentgen.status import render_form
 from consentgen.variants import STANDARD, VARIANTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormJob:
     """One form to make: a procedure, in a locale and variant, in some formats."""
 
@@ -53,6 +53,7 @@ class FormResult:
     files: list[tuple[bytes, Artifact]] = field(default_factory=list)
     untranslated: set[str] = field(default_factory=set)
     error: tuple[str, int] | None = None  # (message, exit status): exceptions are not pickled
+    seconds: float = 0.0  # how long making it took
 
 
 class FormMaker:
