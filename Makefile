@@ -100,6 +100,7 @@ clean:
 
 # consentgen against the raw libraries on a synthetic project (prints ratios; a few minutes).
 bench: venv
+	$(BIN)/python benchmarks/small.py
 	$(BIN)/python benchmarks/build.py
 
 # What fillable and signature fields cost, in size and time, per locale (prints ratios).

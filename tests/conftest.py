@@ -195,7 +195,11 @@ def _cert_name(common_name: str) -> x509.Name:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A throwaway CA and two signer certificates it issued, as PEM files."""
-    folder = tmp_path_factory.mktemp("pki")
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def make_pki(folder: Path) -> dict[str, Path]:
+    """A throwaway CA and two signer certificates it issued, as PEM files in folder."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_cert = (

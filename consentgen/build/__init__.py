@@ -70,9 +70,10 @@ def _build(
     releasing = request.release or request.release_ready
     if releasing:
         problems = run_checks(settings, codes)
-        if request.release and problems:
-            raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
         report.held_back = held_back(settings, problems, procedures, codes)
+        if request.release and report.held_back:  # each problem that concerns this release
+            concerning = dict.fromkeys(h.reason for h in report.held_back)
+            raise QualityGateFailed("\n".join(["release refused:", *concerning]))
         if len({(h.procedure, h.locale) for h in report.held_back}) == len(procedures) * len(codes):
             lines = [h.line() for h in report.held_back]
             raise QualityGateFailed("\n".join(["nothing is ready to release:", *lines]))
