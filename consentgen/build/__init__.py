@@ -92,7 +92,9 @@ def _build(
     try:
         with (
             progress_bar(len(todo)) as advance,
-            contextlib.closing(make_all(settings, catalogs, todo, request.jobs, advance)) as results,
+            contextlib.closing(
+                make_all(settings, catalogs, todo, request.jobs, advance)
+            ) as results,
         ):
             for job, result in results:
                 if result.error is not None:
