@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from consentgen.build import BuildRequest
-from consentgen.cli.options import locale_option, procedure_option
+from consentgen.cli.options import ledger_option, locale_option, procedure_option
 from consentgen.errors import QualityGateFailed, display_path
 from consentgen.settings import load_settings
 
@@ -43,13 +43,7 @@ def approve_command(root: Path, procedure: str, approver: str) -> None:
 
 @click.command("verify")
 @click.argument("pdf", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--ledger",
-    "ledgers",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="A release record, or a folder of them (default: the project's releases/); repeatable.",
-)
+@ledger_option
 @click.option(
     "--trust",
     multiple=True,
@@ -63,6 +57,12 @@ def approve_command(root: Path, procedure: str, approver: str) -> None:
     help="Exit 0 for an unaltered released form even when no trust anchor vouches for its "
     "signers (the report still says they are not verified).",
 )
+@click.option(
+    "--fhir",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the FHIR R4 Consent of a form that verifies, with the DocumentReference of "
+    "the signed file, as one Bundle (JSON) to this file.",
+)
 @click.pass_obj
 def verify_command(
     root: Path,
@@ -70,18 +70,26 @@ def verify_command(
     ledgers: tuple[Path, ...],
     trust: tuple[Path, ...],
     accept_unverified_signers: bool,
+    fhir: Path | None,
 ) -> None:
-    """Is a returned form an unaltered copy of a form released for clinical use; who signed it.
+    """Is a returned form an unaltered, complete copy of a form released for clinical use; who
+    signed it.
 
-    Exit 0: yes. Exit 1: altered, not released (or released as a draft), or signers not
-    verified. Exit 2: not a readable PDF, or a bad ledger or certificate.
+    Exit 0: yes. Exit 1: altered, not released (or released as a draft), incomplete (a
+    signer's name, date or time, the interpreter's details, the patient's own procedure: each
+    named on an INCOMPLETE line), or signers not verified. Exit 2: not a readable PDF, or a
+    bad ledger or certificate.
     """
     from consentgen.verify import describe, verify_in_project
 
-    report = verify_in_project(root, pdf, list(ledgers), list(trust), accept_unverified_signers)
+    report = verify_in_project(
+        root, pdf, list(ledgers), list(trust), accept_unverified_signers, fhir
+    )
     for line in describe(report, pdf):
         click.echo(line)
-    if not report.unaltered:
+    if fhir is not None:
+        click.echo(f"wrote {fhir}" if report.verified else f"not written: {fhir} (not verified)")
+    if not report.verified:
         raise QualityGateFailed("")
 
 
