@@ -1,4 +1,4 @@
-"""Commands about a procedure's forms and returned forms: new, approve, verify, serve."""
+"""Commands about a procedure's forms and returned forms: new, approve, verify, intake, serve."""
 
 from __future__ import annotations
 
@@ -90,6 +90,48 @@ def verify_command(
     if fhir is not None:
         click.echo(f"wrote {fhir}" if report.verified else f"not written: {fhir} (not verified)")
     if not report.verified:
+        raise QualityGateFailed("")
+
+
+@click.command("intake")
+@click.argument("scans", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--json", "as_json", is_flag=True, help="The report as JSON (schemas/intake.schema.json)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write each form's pages as one PDF, in page order and upright, and each whole and "
+    "current form's FHIR Consent and DocumentReference beside it.",
+)
+@ledger_option
+@click.pass_obj
+def intake_command(
+    root: Path,
+    scans: tuple[Path, ...],
+    as_json: bool,
+    output: Path | None,
+    ledgers: tuple[Path, ...],
+) -> None:
+    """Check scanned paper forms (PDF, PNG, TIFF, JPEG) by the QR code on every page.
+
+    The files are one stack, in the order given. Exit 0: every form is whole (every page once,
+    in order, upright) and current (released as reviewed, not superseded), and every page was
+    read. Exit 1: anything else, one line a problem. Exit 2: a file that cannot be read or is
+    too large, or a bad ledger.
+    """
+    import json
+
+    from consentgen.intake import intake_in_project
+
+    report = intake_in_project(root, list(scans), list(ledgers), output)
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if not report.ok:
         raise QualityGateFailed("")
 
 
