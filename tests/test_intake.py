@@ -310,6 +310,8 @@ def test_what_cannot_be_read_or_is_too_large_is_one_line(
     truncated = tmp_path / "cut.jpg"
     Image.new("L", (1275, 1650), 128).save(truncated, quality=90)
     truncated.write_bytes(truncated.read_bytes()[:600])
+    import weasyprint  # noqa: F401  (it tells Pillow to pad truncated images: not here)
+
     for path, message in (
         (text, f"{text}: not a PDF, PNG, TIFF or JPEG file"),
         (huge, f"{huge}: page 1 is 10000 x 8000 pixels, more than a scanned page may be "),

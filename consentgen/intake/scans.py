@@ -9,13 +9,14 @@ inches or pixels, a stack past its page count is refused with one line naming th
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2
-from PIL import Image
+from PIL import Image, ImageFile
 
 from consentgen.errors import ConsentgenError
 from consentgen.files import regular_file_size
@@ -149,6 +150,18 @@ def _image_pages(path: Path, before: int) -> Iterator[tuple[int, int, Image.Imag
                 yield index, count, load_frame(path, image, index)
 
 
+@contextlib.contextmanager
+def _whole_images_only() -> Iterator[None]:
+    """A truncated scan is an error, not a page padded with grey: WeasyPrint, once imported,
+    tells Pillow otherwise for the whole process."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def load_frame(path: Path, image: Image.Image, index: int) -> Image.Image:
     """One page of an image file, within the pixel limit, as a greyscale picture."""
     try:
@@ -159,6 +172,7 @@ def load_frame(path: Path, image: Image.Image, index: int) -> Image.Image:
                 f"{path}: page {index + 1} is {width} x {height} pixels, more than a scanned "
                 f"page may be ({MAX_PAGE_MEGAPIXELS} megapixels)"
             )
-        return image.convert("L")
+        with _whole_images_only():
+            return image.convert("L")
     except (OSError, ValueError, EOFError) as exc:
         raise ConsentgenError(f"{path}: page {index + 1} cannot be read ({exc})") from None
