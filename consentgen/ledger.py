@@ -136,6 +136,18 @@ def write_release(
         temporary.unlink(missing_ok=True)
 
 
+def project_releases(root: Path, ledgers: list[Path]) -> list[Release]:
+    """The releases `verify` and `intake` judge against: the records named, else the project's
+    ledger, which must exist."""
+    chosen = list(ledgers) or [ledger_folder(root)]
+    if not ledgers and not chosen[0].is_dir():
+        raise ConsentgenError(
+            f"{display_path(chosen[0], root)}: no release ledger (nothing was released with "
+            "`consentgen build --release`; or pass --ledger)"
+        )
+    return read_ledger(chosen, root)
+
+
 def read_ledger(paths: list[Path], root: Path) -> list[Release]:
     """Every release recorded in these files or folders of records, oldest first."""
     files: list[Path] = []

@@ -112,6 +112,17 @@ _KNOWN = {
 }
 
 
+def settings_if_any(root: Path, required: bool) -> Settings | None:
+    """The project's settings, or None outside a project when the caller can do without
+    (`verify` and `intake` given the ledger to judge against)."""
+    try:
+        return load_settings(root)
+    except ConsentgenError:
+        if required:
+            raise
+        return None
+
+
 def load_settings(root: Path) -> Settings:
     """Read and check the settings; every problem is reported at once."""
     path, table, _text = read_settings_table(root)

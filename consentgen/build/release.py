@@ -29,8 +29,7 @@ def held_back(
     catalog, messages.pot, a shared block) holds back all of them.
     """
     templates = {
-        display_path(procedure_template(settings, p), settings.root): p
-        for p in settings.procedures
+        display_path(procedure_template(settings, p), settings.root): p for p in settings.procedures
     }
     held: list[HeldBack] = []
     for problem in problems:

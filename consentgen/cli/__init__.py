@@ -56,6 +56,7 @@ for command in (
     forms.new_command,
     forms.approve_command,
     forms.verify_command,
+    forms.intake_command,
     forms.serve_command,
 ):
     cli.add_command(command)
