@@ -93,7 +93,7 @@ $(BROWSER_TESTS)/node_modules/.installed: $(BROWSER_TESTS)/package-lock.json
 # Rewrites the golden screenshots in tests/golden/ from this machine's chromium, after a change
 # to how the forms look is meant: look at the new PNGs before committing them.
 golden: venv browser-deps
-	CONSENTGEN_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_browser.py -k golden -q
+	CONSENTGEN_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_browser.py tests/test_form_text.py -k golden -q
 
 # The pictures at the top of the README: page 1 of the English, Arabic and Traditional
 # Chinese kyphoplasty forms.
@@ -107,6 +107,7 @@ clean:
 
 # consentgen against the raw libraries on a synthetic project (prints ratios; a few minutes).
 bench: venv
+	$(BIN)/python benchmarks/small.py
 	$(BIN)/python benchmarks/build.py
 
 # What fillable and signature fields cost, in size and time, per locale (prints ratios).

@@ -6,6 +6,7 @@ import errno
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def atomic_write(path: Path, content: bytes) -> None:
 
 def file_sha256(path: Path) -> str:
     """A file's digest, computed once per version of the file (fonts are large)."""
-    stat = path.stat()
-    return _content_sha256(path, stat.st_mtime_ns, stat.st_size)
+    info = path.stat()
+    return _content_sha256(path, info.st_mtime_ns, info.st_size)
 
 
 @functools.cache
@@ -91,3 +92,30 @@ def intact(path: Path, size: int, sha256: str) -> bool:
 def holds(path: Path, content: bytes) -> bool:
     """True when a file already holds exactly these bytes."""
     return path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content
+
+
+def code_sha256() -> str:
+    """A digest of consentgen's own code, every module of the package: a development build
+    never keeps output of an older consentgen."""
+    import consentgen
+
+    code = Path(consentgen.__file__).resolve().parent
+    digest = hashlib.sha256()
+    for module in sorted(code.rglob("*.py")):
+        digest.update(module.relative_to(code).as_posix().encode("utf-8"))
+        digest.update(file_sha256(module).encode("ascii"))
+    return digest.hexdigest()
+
+
+def regular_file_size(path: Path) -> int:
+    """The size of a file given to read (a returned form, a scan): one line if it is missing,
+    unreadable or not a regular file (a folder, a device, a pipe), before anything is read."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ConsentgenError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise ConsentgenError(f"{path}: cannot read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConsentgenError(f"{path}: not a regular file")
+    return info.st_size

@@ -11,6 +11,7 @@ from consentgen import __version__
 from consentgen.errors import InputError, display_path
 from consentgen.locales import FormLocale, form_locale, is_valid_identifier
 from consentgen.manifest import Artifact
+from consentgen.outputs import OUTPUTS
 from consentgen.render.forms import FormRenderer, template_position
 from consentgen.render.lockdown import check_standalone, parse_html
 from consentgen.settings import Settings
@@ -32,7 +33,8 @@ def render_index(settings: Settings, artifacts: list[Artifact], source: FormRend
     """The index page: procedures by title, each language named in its own words."""
     rows: dict[str, dict[str, IndexRow]] = {}
     for artifact in sorted(artifacts, key=lambda a: a.path):  # the same page whatever the order
-        if not is_valid_identifier(artifact.locale):
+        # Forms only: the FHIR record beside a released PDF is for a health record, not a person.
+        if not is_valid_identifier(artifact.locale) or artifact.format not in OUTPUTS:
             continue
         locale = form_locale(artifact.locale, settings.default_locale, settings.fonts)
         row = rows.setdefault(artifact.procedure, {}).setdefault(

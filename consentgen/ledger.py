@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from consentgen import __version__
@@ -38,6 +38,7 @@ class ReleasedForm:
     translation_status: str
     sha256: str
     bytes: int
+    blocks: dict[str, str] = field(default_factory=dict)  # the content blocks used, by version
 
     @property
     def for_clinical_use(self) -> bool:
@@ -89,6 +90,7 @@ def released_form(artifact: Artifact) -> ReleasedForm:
         translation_status=artifact.translation_status,
         sha256=artifact.sha256,
         bytes=artifact.bytes,
+        blocks=dict(artifact.blocks),
     )
 
 
@@ -134,6 +136,18 @@ def write_release(
         temporary.unlink(missing_ok=True)
 
 
+def project_releases(root: Path, ledgers: list[Path]) -> list[Release]:
+    """The releases `verify` and `intake` judge against: the records named, else the project's
+    ledger, which must exist."""
+    chosen = list(ledgers) or [ledger_folder(root)]
+    if not ledgers and not chosen[0].is_dir():
+        raise ConsentgenError(
+            f"{display_path(chosen[0], root)}: no release ledger (nothing was released with "
+            "`consentgen build --release`; or pass --ledger)"
+        )
+    return read_ledger(chosen, root)
+
+
 def read_ledger(paths: list[Path], root: Path) -> list[Release]:
     """Every release recorded in these files or folders of records, oldest first."""
     files: list[Path] = []
@@ -177,3 +191,7 @@ def _check_entry(form: ReleasedForm) -> None:
             raise ValueError(f"{name} must be text")
     if not isinstance(form.translation_status, str):
         raise ValueError(f"{form.path!r}: translation_status must be text")
+    if not isinstance(form.blocks, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in form.blocks.items()
+    ):
+        raise ValueError(f"{form.path!r}: blocks must map block ids to versions")

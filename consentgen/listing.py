@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from consentgen.approval import Approvals, ApprovalState
+from consentgen.errors import display_path
 from consentgen.i18n.catalogs import load_locale_catalog
 from consentgen.i18n.translations import FormMessages
 from consentgen.locales import form_locale
+from consentgen.outputs import OUTPUTS
 from consentgen.procedures import discover
+from consentgen.render.blocks import block, blocks_of
 from consentgen.render.forms import FormRenderer, source_renderer
 from consentgen.settings import Settings, select_locales
 from consentgen.status import render_form
 from consentgen.statuses import DRAFT, INCOMPLETE, REVIEWED, UNAPPROVED
-from consentgen.variants import STANDARD
+from consentgen.variants import STANDARD, VARIANTS
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,24 @@ def _detail(renderer: FormRenderer, status: str, messages: FormMessages) -> str:
     if status == UNAPPROVED:
         return f"translation {translation}{detail}"
     return detail.removeprefix(": ").strip()
+
+
+def where_used(settings: Settings, ident: str) -> list[str]:
+    """`consentgen where-used BLOCK`: the block, then each procedure that uses it with the forms
+    a build makes of it (every configured locale and variant, in every format)."""
+    found = block(settings, ident)
+    lines = [
+        f"{found.id} {found.version} ({display_path(found.path, settings.root)}): {found.about}"
+    ]
+    for procedure in [p for p in discover(settings) if p in settings.procedures]:
+        if ident not in blocks_of(settings, procedure):
+            continue
+        paths = [
+            f"{code}/{VARIANTS[name].stem(procedure)}{OUTPUTS[fmt].suffix}"
+            for code in settings.locales
+            for name in settings.variants
+            if VARIANTS[name].applies_to(form_locale(code, settings.default_locale, settings.fonts))
+            for fmt in OUTPUTS
+        ]
+        lines.append(f"{procedure}: {len(paths)} forms: {', '.join(paths)}")
+    return lines

@@ -33,11 +33,19 @@ class FormLocale:
     code: str
     bcp47: str
     direction: str
-    display_name: str
-    english_name: str
     script: str
     is_source: bool
     fonts: tuple[str, ...]
+
+    @property
+    def display_name(self) -> str:
+        """The language's name in its own language ("Español")."""
+        return _names(self.code)[0]
+
+    @property
+    def english_name(self) -> str:
+        """The language's name in English ("Spanish")."""
+        return _names(self.code)[1]
 
     @property
     def page_number_side(self) -> str:
@@ -67,32 +75,40 @@ def _script(locale: Locale) -> str:
 
 def form_locale(code: str, source: str, fonts: dict[str, tuple[str, ...]]) -> FormLocale:
     """Describe a locale; the caller has checked it with is_valid_identifier."""
-    script, direction, display_name, english_name = _describe(code)
+    script = _script_of(code)
     return FormLocale(
         code=code,
         bcp47=code.replace("_", "-"),
-        direction=direction,
-        display_name=display_name,
-        english_name=english_name,
+        direction="rtl" if script in RIGHT_TO_LEFT else "ltr",
         script=script,
         is_source=code == source,
         fonts=fonts.get(code) or DEFAULT_FONTS.get(script) or DEFAULT_FONTS["Latn"],
     )
 
 
+# Scripts written right to left (Unicode's, as CLDR's character order has them).
+RIGHT_TO_LEFT = {"Arab", "Hebr", "Syrc", "Thaa", "Nkoo", "Adlm", "Mand", "Samr", "Rohg"}
+
+
 @functools.cache
-def _describe(code: str) -> tuple[str, str, str, str]:
-    """Script, direction and names of a locale, from Babel's data (slow to load: once each)."""
+def _script_of(code: str) -> str:
+    """The script a locale is written in (Babel's likely subtags; no locale data is loaded,
+    which takes a build that has nothing to do more time than the rest)."""
     locale = Locale.parse(code)
-    script = _script(locale)
     if locale.language == "ja":
-        script = "Jpan"
-    elif locale.language == "ko":
-        script = "Kore"
+        return "Jpan"
+    if locale.language == "ko":
+        return "Kore"
+    return _script(locale)
+
+
+@functools.cache
+def _names(code: str) -> tuple[str, str]:
+    """A locale's name in its own language and in English, from Babel's data (once each)."""
+    locale = Locale.parse(code)
+    script = _script_of(code)
     display = locale.get_display_name(locale) or code
     return (
-        script,
-        "rtl" if locale.character_order == "right-to-left" else "ltr",
         display[:1].upper() + display[1:] if script in {"Latn", "Cyrl"} else display,
         locale.get_display_name("en") or code,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from consentgen import __version__
@@ -23,6 +23,7 @@ class Artifact:
     sha256: str
     bytes: int
     inputs_sha256: str
+    blocks: dict[str, str] = field(default_factory=dict)  # the content blocks used, by version
 
 
 def read_manifest(path: Path) -> dict[str, Artifact]:
@@ -34,7 +35,18 @@ def read_manifest(path: Path) -> dict[str, Artifact]:
         return {}
 
 
-def manifest_bytes(artifacts: list[Artifact], release: str | None = None) -> bytes:
+def manifest_field(path: Path, name: str) -> str | None:
+    """One top-level field of an earlier build's manifest (None if absent or unreadable)."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8")).get(name)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def manifest_bytes(
+    artifacts: list[Artifact], release: str | None = None, index_inputs: str | None = None
+) -> bytes:
     """The manifest's text, sorted by path, so identical builds give identical manifests.
 
     release names the ledger record of the release this build made; a build that made none is
@@ -46,6 +58,8 @@ def manifest_bytes(artifacts: list[Artifact], release: str | None = None) -> byt
         "release": release,
         "artifacts": [asdict(a) for a in sorted(artifacts, key=lambda a: a.path)],
     }
+    if index_inputs is not None:  # what index.html was made from: unchanged, it is not remade
+        data["index_inputs_sha256"] = index_inputs
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 

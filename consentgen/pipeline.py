@@ -26,6 +26,7 @@ from consentgen.locales import FormLocale, form_locale
 from consentgen.manifest import Artifact
 from consentgen.outputs import Form, in_order
 from consentgen.procedures import procedure_template
+from consentgen.render.blocks import blocks_of
 from consentgen.render.forms import FormRenderer, RenderedForm
 from consentgen.render.lockdown import check_standalone, parse_html
 from consentgen.settings import Settings
@@ -33,7 +34,7 @@ from consentgen.status import render_form
 from consentgen.variants import STANDARD, VARIANTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FormJob:
     """One form to make: a procedure, in a locale and variant, in some formats."""
 
@@ -52,6 +53,7 @@ class FormResult:
     files: list[tuple[bytes, Artifact]] = field(default_factory=list)
     untranslated: set[str] = field(default_factory=set)
     error: tuple[str, int] | None = None  # (message, exit status): exceptions are not pickled
+    seconds: float = 0.0  # how long making it took
 
 
 class FormMaker:
@@ -63,6 +65,7 @@ class FormMaker:
         self.catalogs = dict(catalogs or {})
         self.renderers: dict[str, FormRenderer] = {}
         self.approvals = Approvals(settings, self.renderer(self.source.code))
+        self.blocks: dict[str, dict[str, str]] = {}  # each procedure's blocks, by version
 
     def locale(self, code: str) -> FormLocale:
         return form_locale(code, self.settings.default_locale, self.settings.fonts)
@@ -76,6 +79,12 @@ class FormMaker:
                 self.settings, self.locale(code), self.source, self.catalogs[code]
             )
         return self.renderers[code]
+
+    def blocks_of(self, job: FormJob) -> dict[str, str]:
+        """The content blocks a job's procedure uses, read once a process."""
+        if job.procedure not in self.blocks:
+            self.blocks[job.procedure] = blocks_of(self.settings, job.procedure)
+        return self.blocks[job.procedure]
 
     def render(self, code: str, procedure: str, variant: str) -> RenderedForm:
         """Steps 1 and 2: the form's HTML in its variant, with its status and messages."""
@@ -116,11 +125,14 @@ class FormMaker:
         for output in outputs:
             made[output.name] = content = output.make(form, made)
             if output.name in job.paths:
-                result.files.append((content, _artifact(job, output.name, form, content)))
+                artifact = _artifact(job, output.name, form, content, self.blocks_of(job))
+                result.files.append((content, artifact))
         return result
 
 
-def _artifact(job: FormJob, fmt: str, form: Form, content: bytes) -> Artifact:
+def _artifact(
+    job: FormJob, fmt: str, form: Form, content: bytes, blocks: dict[str, str]
+) -> Artifact:
     return Artifact(
         path=job.paths[fmt],
         procedure=job.procedure,
@@ -132,6 +144,7 @@ def _artifact(job: FormJob, fmt: str, form: Form, content: bytes) -> Artifact:
         sha256=hashlib.sha256(content).hexdigest(),
         bytes=len(content),
         inputs_sha256=job.digests[fmt],
+        blocks=blocks,
     )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from consentgen.errors import ConsentgenError, display_path
 from consentgen.files import atomic_write
 from consentgen.procedures import procedure_template
+from consentgen.render.blocks import Block, all_blocks
 from consentgen.settings import Settings
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
@@ -64,9 +65,30 @@ def _list(kind: str, tag: str, items: list[tuple[str, str]]) -> str:
     return "".join(lines)
 
 
-def scaffold_text(name: str) -> str:
-    """The template of a new procedure: the sections of the kyphoplasty form, all TODO."""
+# Blocks a new procedure uses where the project has them: the shared sections and risks most
+# procedures under sedation and X-ray guidance have. Each is a place to start, to be checked.
+_GENERAL_BLOCKS = ("sedation", "radiation", "blood-thinners", "after-care")
+
+
+def _uses(blocks: dict[str, Block], ident: str, call: str, otherwise: str) -> str:
+    return call if ident in blocks else otherwise
+
+
+def scaffold_text(name: str, blocks: dict[str, Block]) -> str:
+    """The template of a new procedure: the sections of a consent form, built from the
+    project's general blocks where it has them, every other sentence a TODO."""
     title = name.replace("-", " ")
+    imports = "".join(
+        f'{{% import "blocks/{ident}.html.j2" as {ident.replace("-", "_")} with context %}}\n'
+        for ident in _GENERAL_BLOCKS
+        if ident in blocks
+    )
+    risks = _list("risk", "ul", [("todo-risk", "risk")]).replace(
+        "  </ul>\n",
+        _uses(blocks, "sedation", "    {{ sedation.risk() }}\n", "")
+        + _uses(blocks, "radiation", "    {{ radiation.risk() }}\n", "")
+        + "  </ul>\n",
+    )
     body = "".join(
         [
             _section(
@@ -74,8 +96,13 @@ def scaffold_text(name: str) -> str:
                 "About this procedure",
                 _paragraph("what the condition is and what the procedure does."),
             ),
-            _section(
-                "anesthesia", "Anesthesia", _paragraph("which anesthesia or sedation is used.")
+            _uses(
+                blocks,
+                "sedation",
+                "{{ sedation.section() }}\n\n",
+                _section(
+                    "anesthesia", "Anesthesia", _paragraph("which anesthesia or sedation is used.")
+                ),
             ),
             _section(
                 "steps",
@@ -93,8 +120,7 @@ def scaffold_text(name: str) -> str:
             _section(
                 "risks",
                 "Risks",
-                _paragraph("the material risks, each with how often it happens.")
-                + _list("risk", "ul", [("todo-risk", "risk")]),
+                _paragraph("the material risks; give each number as frequency data.") + risks,
             ),
             _section(
                 "alternatives",
@@ -110,18 +136,29 @@ def scaffold_text(name: str) -> str:
             _section(
                 "before-after",
                 "Before and after the procedure",
-                _paragraph("how to prepare, and what to expect after."),
+                _paragraph("how to prepare, and what to expect after.")
+                + _uses(blocks, "blood-thinners", "  {{ blood_thinners.before() }}\n", "")
+                + _uses(blocks, "after-care", "  {{ after_care.calls() }}\n", ""),
             ),
         ]
     )
+    listed = "".join(
+        f"      {block.id} (version {block.version}): {block.about}\n" for block in blocks.values()
+    )
     return (
         f"{{#- {title}: written by the forms team; every placeholder must be replaced before\n"
-        f"    release,"
-        f" and text a clinician has not approved marked with a CLINICAL REVIEW\n"
-        f"    translator comment naming its source. -#}}\n"
+        "    release, and text a clinician has not approved marked with a CLINICAL REVIEW\n"
+        "    translator comment naming its source. Numbers of risks are frequency data\n"
+        "    (partials/frequency.html.j2). The project's content blocks (docs/blocks.md):\n"
+        f"{listed}-#}}\n"
         '{% extends "layout.html.j2" %}\n\n'
         f"{{% block procedure_name %}}{{% trans trimmed %}}TODO: {title}{{% endtrans %}}"
-        "{% endblock %}\n\n" + _DETAILS + "{% block procedure_body %}\n" + body + "{% endblock %}\n"
+        "{% endblock %}\n\n"
+        + _DETAILS
+        + "{% block procedure_body %}\n"
+        + imports
+        + body
+        + "{% endblock %}\n"
     )
 
 
@@ -135,5 +172,5 @@ def new_procedure(settings: Settings, name: str) -> Path:
     path = procedure_template(settings, name)
     if path.exists():
         raise ConsentgenError(f"{display_path(path, settings.root)}: already exists")
-    atomic_write(path, scaffold_text(name).encode("utf-8"))
+    atomic_write(path, scaffold_text(name, all_blocks(settings)).encode("utf-8"))
     return path

@@ -55,6 +55,8 @@ class Settings:
     # Translated forms also name each signer's role in the source language, in brackets, for
     # staff who read only the source language ("Intérprete (Interpreter)").
     source_role_names: bool = False
+    # Beside a risk of 1 in 100 or more, a picture of 100 figures with the affected ones filled.
+    icon_arrays: bool = False
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en",)
     procedures: dict[str, ProcedureSettings] = field(default_factory=dict)
@@ -105,8 +107,20 @@ _KNOWN = {
     "trust_anchors",
     "same_as_source",
     "source_role_names",
+    "icon_arrays",
     *PHONE_SETTINGS,
 }
+
+
+def settings_if_any(root: Path, required: bool) -> Settings | None:
+    """The project's settings, or None outside a project when the caller can do without
+    (`verify` and `intake` given the ledger to judge against)."""
+    try:
+        return load_settings(root)
+    except ConsentgenError:
+        if required:
+            raise
+        return None
 
 
 def load_settings(root: Path) -> Settings:
@@ -142,6 +156,7 @@ def load_settings(root: Path) -> Settings:
     render_timeout = read.number("render_timeout", 60, 3600, "seconds")
     verify_max_mb = read.number("verify_max_mb", 50, 4096, "megabytes")
     source_role_names = read.flag("source_role_names", False)
+    icon_arrays = read.flag("icon_arrays", False)
     if read.problems:
         raise InputErrors(read.problems)
     return Settings(
@@ -166,6 +181,7 @@ def load_settings(root: Path) -> Settings:
         render_timeout=render_timeout,
         verify_max_mb=verify_max_mb,
         source_role_names=source_role_names,
+        icon_arrays=icon_arrays,
     )
 
 

@@ -16,6 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers
 
@@ -195,7 +197,11 @@ def _cert_name(common_name: str) -> x509.Name:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A throwaway CA and two signer certificates it issued, as PEM files."""
-    folder = tmp_path_factory.mktemp("pki")
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def make_pki(folder: Path) -> dict[str, Path]:
+    """A throwaway CA and two signer certificates it issued, as PEM files in folder."""
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_cert = (
@@ -242,6 +248,70 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         files[f"{who}_cert"] = folder / f"{who}.pem"
         files[f"{who}_cert"].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return files
+
+
+def _appearance(
+    writer: IncrementalPdfFileWriter, widget: generic.DictionaryObject, text: str
+) -> generic.DictionaryObject:
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    font = generic.DictionaryObject(
+        {
+            pdf_name("/Type"): pdf_name("/Font"),
+            pdf_name("/Subtype"): pdf_name("/Type1"),
+            pdf_name("/BaseFont"): pdf_name("/Helvetica"),
+        }
+    )
+    stream = generic.StreamObject(
+        {
+            pdf_name("/Type"): pdf_name("/XObject"),
+            pdf_name("/Subtype"): pdf_name("/Form"),
+            pdf_name("/BBox"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in (0, 0, x2 - x1, y2 - y1)]
+            ),
+            pdf_name("/Resources"): generic.DictionaryObject(
+                {pdf_name("/Font"): generic.DictionaryObject({pdf_name("/Helv"): font})}
+            ),
+        },
+        stream_data=f"/Tx BMC BT /Helv 10 Tf 2 3 Td ({text}) Tj ET EMC".encode("latin-1"),
+    )
+    return generic.DictionaryObject({pdf_name("/N"): writer.add_object(stream)})
+
+
+def fill_fields(data: bytes, values: dict[str, str], appearance_only: bool = False) -> bytes:
+    """An incremental update that fills fields as a PDF viewer does (value and appearance), or
+    that redraws only their appearance, leaving /V as it was."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        widget = ref.get_object()
+        name = str(widget.get("/T"))
+        if name not in values:
+            continue
+        if widget.get("/FT") == "/Btn":
+            state = pdf_name(values[name])
+            widget[pdf_name("/V")] = state
+            widget[pdf_name("/AS")] = state
+        else:
+            if not appearance_only:
+                widget[pdf_name("/V")] = pdf_string(values[name])
+            widget[pdf_name("/AP")] = _appearance(writer, widget, values[name])
+        writer.mark_update(ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# What the provider writes in before anyone signs (the consent statement: the patient's own
+# procedure) and what the patient writes beside their signature: a form signed by the patient
+# after these is complete.
+PATIENT_PART = {
+    "practitioner": "Dr Ann Lee",
+    "procedure_site": "T12, L1",
+    "procedure_site_count": "2",
+    "biopsy_no": "/Yes",
+    "patient_name": "Maria Jones",
+    "patient_date": "2026-12-05",
+    "patient_time": "09:30",
+}
 
 
 def sign(data: bytes, field: str, who: str, pki: dict[str, Path]) -> bytes:
@@ -318,3 +388,14 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert result.exit_code == 0, result.output
     return project
+
+
+def verify_bytes(
+    runner: CliRunner, project: Path, data: bytes, tmp_path: Path, *options: str
+) -> tuple[int, str]:
+    """`consentgen verify` of a returned form's bytes (written to tmp_path/returned.pdf)."""
+    path = tmp_path / "returned.pdf"
+    path.write_bytes(data)
+    result = runner.invoke(cli, ["--project", str(project), "verify", str(path), *options])
+    assert "Traceback" not in result.output, result.output
+    return result.exit_code, result.output

@@ -310,10 +310,11 @@ def test_a_full_disk_is_one_line_and_loses_nothing(project: Path, tmp_path: Path
     consentgen = " ".join(_command(project))
     script = f"""
         mount -t tmpfs -o size=150k tmpfs {build}
-        {consentgen} build -l en -f html -o {build} > first.log 2>&1
+        {consentgen} build -p kyphoplasty -l en -f html -o {build} > first.log 2>&1
         sed -i 's/Riverside General Hospital/Riverside Clinics/' {project}/pyproject.toml
         status=0
-        {consentgen} build -l en -l es -l ar -o {build} > second.out 2> second.err || status=$?
+        {consentgen} build -p kyphoplasty -l en -l es -l ar -o {build} \\
+            > second.out 2> second.err || status=$?
         echo "status=$status"
         {_report_after(project, build)}
     """
@@ -334,12 +335,12 @@ def test_a_read_only_folder_is_one_line_and_loses_nothing(project: Path, tmp_pat
     build = tmp_path / "out"
     consentgen = " ".join(_command(project))
     script = f"""
-        {consentgen} build -l en -f html -o {build} > first.log 2>&1
+        {consentgen} build -p kyphoplasty -l en -f html -o {build} > first.log 2>&1
         mount --bind {build} {build}
         mount -o remount,bind,ro {build}
         status=0
-        {consentgen} build -l en -l es -f html --force -o {build} > second.out 2> second.err \
-            || status=$?
+        {consentgen} build -p kyphoplasty -l en -l es -f html --force -o {build} \\
+            > second.out 2> second.err || status=$?
         echo "status=$status"
         {_report_after(project, build)}
     """

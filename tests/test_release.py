@@ -18,13 +18,16 @@ import pytest
 from click.testing import CliRunner
 from conftest import (
     LOCALES,
+    PATIENT_PART,
     REPO,
     approve,
     copy_project,
+    fill_fields,
     fill_untranslated,
     hand_made_release,
     review,
     sign,
+    verify_bytes,
 )
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -285,7 +288,7 @@ def test_a_form_signed_before_a_rewrapped_catalog_is_still_the_current_release(
     project = _copy_released(released, tmp_path)
     signed = tmp_path / "signed.pdf"
     form = (project / "build" / "es" / "kyphoplasty.pdf").read_bytes()
-    signed.write_bytes(sign(form, "patient_signature", "patient", pki))
+    signed.write_bytes(sign(fill_fields(form, PATIENT_PART), "patient_signature", "patient", pki))
     _rewrite_without_changing_text(project / "locales" / "es" / "LC_MESSAGES" / "messages.po")
     code, output = _run(runner, project, "build", "--release", "-l", "en", "-l", "es", "-f", "pdf")
     assert code == 0, output
@@ -298,89 +301,27 @@ def test_a_form_signed_before_a_rewrapped_catalog_is_still_the_current_release(
 # 5. verify protects everything each signer saw.
 
 
-def _appearance(writer: IncrementalPdfFileWriter, widget: generic.DictionaryObject, text: str):
-    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
-    font = generic.DictionaryObject(
-        {
-            pdf_name("/Type"): pdf_name("/Font"),
-            pdf_name("/Subtype"): pdf_name("/Type1"),
-            pdf_name("/BaseFont"): pdf_name("/Helvetica"),
-        }
-    )
-    stream = generic.StreamObject(
-        {
-            pdf_name("/Type"): pdf_name("/XObject"),
-            pdf_name("/Subtype"): pdf_name("/Form"),
-            pdf_name("/BBox"): generic.ArrayObject(
-                [generic.FloatObject(v) for v in (0, 0, x2 - x1, y2 - y1)]
-            ),
-            pdf_name("/Resources"): generic.DictionaryObject(
-                {pdf_name("/Font"): generic.DictionaryObject({pdf_name("/Helv"): font})}
-            ),
-        },
-        stream_data=f"/Tx BMC BT /Helv 10 Tf 2 3 Td ({text}) Tj ET EMC".encode("latin-1"),
-    )
-    return generic.DictionaryObject({pdf_name("/N"): writer.add_object(stream)})
-
-
-def _update_fields(data: bytes, values: dict[str, str], appearance_only: bool = False) -> bytes:
-    """An incremental update that fills fields as a PDF viewer does (value and appearance), or
-    that redraws only their appearance, leaving /V as it was."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(data))
-    for ref in writer.root["/AcroForm"]["/Fields"]:
-        widget = ref.get_object()
-        name = str(widget.get("/T"))
-        if name not in values:
-            continue
-        if widget.get("/FT") == "/Btn":
-            state = pdf_name(values[name])
-            widget[pdf_name("/V")] = state
-            widget[pdf_name("/AS")] = state
-        else:
-            if not appearance_only:
-                widget[pdf_name("/V")] = pdf_string(values[name])
-            widget[pdf_name("/AP")] = _appearance(writer, widget, values[name])
-        writer.mark_update(ref)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 @pytest.fixture
 def patient_signed(released: Path, pki: dict[str, Path]) -> bytes:
     """The English form as the patient filled and signed it."""
     form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
-    filled = _update_fields(
-        form,
-        {
-            "practitioner": "Dr Ann Lee",
-            "patient_name": "Maria Jones",
-            "patient_date": "2026-12-05",
-            "patient_time": "09:30",
-            "teaching_exams_no": "/Yes",
-        },
-    )
+    filled = fill_fields(form, {**PATIENT_PART, "teaching_exams_no": "/Yes"})
     return sign(filled, "patient_signature", "patient", pki)
 
 
 def _then_provider_signs(data: bytes, pki: dict[str, Path]) -> bytes:
-    filled = _update_fields(data, {"provider_name": "Dr Ann Lee", "provider_time": "09:40"})
+    filled = fill_fields(
+        data,
+        {"provider_name": "Dr Ann Lee", "provider_date": "2026-12-05", "provider_time": "09:40"},
+    )
     return sign(filled, "provider_signature", "provider", pki)
-
-
-def _verify(
-    runner: CliRunner, project: Path, data: bytes, tmp_path: Path, *options: str
-) -> tuple[int, str]:
-    path = tmp_path / "returned.pdf"
-    path.write_bytes(data)
-    return _run(runner, project, "verify", str(path), *options)
 
 
 def test_the_whole_signing_sequence_verifies(
     released: Path, patient_signed: bytes, pki: dict[str, Path], runner: CliRunner, tmp_path: Path
 ) -> None:
     both = _then_provider_signs(patient_signed, pki)
-    code, output = _verify(runner, released, both, tmp_path, "--trust", str(pki["ca"]))
+    code, output = verify_bytes(runner, released, both, tmp_path, "--trust", str(pki["ca"]))
     assert code == 0, output
     assert output.rstrip().endswith("result: unaltered released form")
     assert "provider_signature: certificate issued to" in output
@@ -391,17 +332,17 @@ def test_the_whole_signing_sequence_verifies(
     [
         # The page shows another name; /V still says Maria Jones.
         (
-            lambda data: _update_fields(data, {"patient_name": "John Smith"}, appearance_only=True),
+            lambda data: fill_fields(data, {"patient_name": "John Smith"}, appearance_only=True),
             "ALTERED: patient_name changed after patient_signature was signed",
         ),
         # A box the patient left empty, ticked after they signed.
         (
-            lambda data: _update_fields(data, {"teaching_exams_yes": "/Yes"}),
+            lambda data: fill_fields(data, {"teaching_exams_yes": "/Yes"}),
             "ALTERED: teaching_exams_yes filled in after patient_signature was signed",
         ),
         # The patient's own empty line, filled in after they signed.
         (
-            lambda data: _update_fields(data, {"patient_relationship": "Guardian"}),
+            lambda data: fill_fields(data, {"patient_relationship": "Guardian"}),
             "ALTERED: patient_relationship filled in after patient_signature was signed",
         ),
     ],
@@ -418,7 +359,7 @@ def test_what_the_patient_saw_stays_as_they_signed_it_under_a_later_signature(
 ) -> None:
     tampered = attack(patient_signed)  # type: ignore[operator]
     covered = _then_provider_signs(tampered, pki)
-    code, output = _verify(runner, released, covered, tmp_path, "--trust", str(pki["ca"]))
+    code, output = verify_bytes(runner, released, covered, tmp_path, "--trust", str(pki["ca"]))
     assert code == 1, output
     assert expected in output
     assert "result: ALTERED" in output
@@ -429,10 +370,10 @@ def test_the_consent_statement_cannot_be_filled_in_after_the_first_signature(
 ) -> None:
     form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
     signed = sign(
-        _update_fields(form, {"patient_name": "Maria Jones"}), "patient_signature", "patient", pki
+        fill_fields(form, {"patient_name": "Maria Jones"}), "patient_signature", "patient", pki
     )
-    late = _then_provider_signs(_update_fields(signed, {"practitioner": "Dr Nobody"}), pki)
-    code, output = _verify(runner, released, late, tmp_path, "--trust", str(pki["ca"]))
+    late = _then_provider_signs(fill_fields(signed, {"practitioner": "Dr Nobody"}), pki)
+    code, output = verify_bytes(runner, released, late, tmp_path, "--trust", str(pki["ca"]))
     assert code == 1
     assert "ALTERED: practitioner filled in after patient_signature was signed" in output
 
@@ -461,7 +402,15 @@ OWN_PROCEDURE = {
 
 def _signed_by_patient(project: Path, pki: dict[str, Path], statement: dict[str, str]) -> bytes:
     form = (project / "build" / "en" / "kyphoplasty.pdf").read_bytes()
-    filled = _update_fields(form, {**statement, "patient_name": "Maria Jones"})
+    filled = fill_fields(
+        form,
+        {
+            **statement,
+            "patient_name": "Maria Jones",
+            "patient_date": "2026-12-05",
+            "patient_time": "09:30",
+        },
+    )
     return sign(filled, "patient_signature", "patient", pki)
 
 
@@ -469,7 +418,7 @@ def test_the_patients_own_procedure_filled_in_before_signing_verifies(
     released_en: Path, pki: dict[str, Path], runner: CliRunner, tmp_path: Path
 ) -> None:
     both = _then_provider_signs(_signed_by_patient(released_en, pki, OWN_PROCEDURE), pki)
-    code, output = _verify(runner, released_en, both, tmp_path, "--trust", str(pki["ca"]))
+    code, output = verify_bytes(runner, released_en, both, tmp_path, "--trust", str(pki["ca"]))
     assert code == 0, output
     assert output.rstrip().endswith("result: unaltered released form")
 
@@ -495,8 +444,8 @@ def test_the_patients_own_procedure_cannot_be_filled_in_after_the_patient_signed
     # and the provider signs over it.
     statement = {k: v for k, v in OWN_PROCEDURE.items() if k != field and k != "biopsy_yes"}
     signed = _signed_by_patient(released_en, pki, statement)
-    late_form = _then_provider_signs(_update_fields(signed, {field: late}), pki)
-    code, output = _verify(runner, released_en, late_form, tmp_path, "--trust", str(pki["ca"]))
+    late_form = _then_provider_signs(fill_fields(signed, {field: late}), pki)
+    code, output = verify_bytes(runner, released_en, late_form, tmp_path, "--trust", str(pki["ca"]))
     assert code == 1, output
     assert f"ALTERED: {field} filled in after patient_signature was signed" in output
     assert "result: ALTERED" in output
@@ -506,8 +455,8 @@ def test_the_bones_written_in_cannot_be_changed_after_the_patient_signed(
     released_en: Path, pki: dict[str, Path], runner: CliRunner, tmp_path: Path
 ) -> None:
     signed = _signed_by_patient(released_en, pki, OWN_PROCEDURE)
-    changed = _then_provider_signs(_update_fields(signed, {"procedure_site": "L3, L4"}), pki)
-    code, output = _verify(runner, released_en, changed, tmp_path, "--trust", str(pki["ca"]))
+    changed = _then_provider_signs(fill_fields(signed, {"procedure_site": "L3, L4"}), pki)
+    code, output = verify_bytes(runner, released_en, changed, tmp_path, "--trust", str(pki["ca"]))
     assert code == 1, output
     assert "ALTERED: procedure_site changed after patient_signature was signed" in output
 
@@ -542,7 +491,7 @@ def test_anything_unsigned_after_the_last_signature_is_altered(
     tmp_path: Path,
     change: str,
 ) -> None:
-    code, output = _verify(
+    code, output = verify_bytes(
         runner, released, _after_last_signature(patient_signed, change), tmp_path,
         "--trust", str(pki["ca"]),
     )  # fmt: skip
@@ -586,7 +535,7 @@ def test_a_malformed_tail_after_the_released_form_is_altered_not_unreadable(
     form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
     tail = b"xref\n0 1\nthis is not a cross-reference table\ntrailer\n<< /Size 1 >>\n"
     tail += b"startxref\n99999999\n%%EOF\n"
-    code, output = _verify(runner, released, form + tail, tmp_path)
+    code, output = verify_bytes(runner, released, form + tail, tmp_path)
     assert code == 1, output
     assert "released: yes - byte-identical to en/kyphoplasty.pdf" in output
     assert re.search(r"^ALTERED: .+", output, re.M), output
@@ -634,17 +583,17 @@ def test_without_a_trust_anchor_a_signature_never_reads_as_verified(
     tmp_path: Path,
 ) -> None:
     form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
-    forged = sign(form, "patient_signature", "patient", impostor)
-    code, output = _verify(runner, released, forged, tmp_path)
+    forged = sign(fill_fields(form, PATIENT_PART), "patient_signature", "patient", impostor)
+    code, output = verify_bytes(runner, released, forged, tmp_path)
     assert code == 1, output
     assert "WHO SIGNED IS NOT VERIFIED" in output
     assert "result: unaltered released form, but who signed is NOT VERIFIED" in output
 
-    code, output = _verify(runner, released, forged, tmp_path, "--accept-unverified-signers")
+    code, output = verify_bytes(runner, released, forged, tmp_path, "--accept-unverified-signers")
     assert code == 0, output
     assert "(accepted with --accept-unverified-signers)" in output
 
-    code, output = _verify(runner, released, forged, tmp_path, "--trust", str(pki["ca"]))
+    code, output = verify_bytes(runner, released, forged, tmp_path, "--trust", str(pki["ca"]))
     assert code == 1 and "signer NOT TRUSTED" in output
 
 
@@ -661,8 +610,8 @@ def test_trust_anchors_can_be_a_setting_of_the_project(
         "utf-8",
     )
     form = (project / "build" / "en" / "kyphoplasty.pdf").read_bytes()
-    signed = sign(form, "patient_signature", "patient", pki)
-    code, output = _verify(runner, project, signed, tmp_path)
+    signed = sign(fill_fields(form, PATIENT_PART), "patient_signature", "patient", pki)
+    code, output = verify_bytes(runner, project, signed, tmp_path)
     assert code == 0, output
     assert "signer trusted" in output
 

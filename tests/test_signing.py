@@ -14,7 +14,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import LOCALES, REPO, approve, copy_project, pdftotext, sign, stamp_page
+from conftest import (
+    LOCALES,
+    PATIENT_PART,
+    REPO,
+    approve,
+    copy_project,
+    fill_fields,
+    pdftotext,
+    sign,
+    stamp_page,
+)
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -212,7 +222,7 @@ def test_verify_accepts_a_signed_copy_and_rejects_a_changed_byte(
 ) -> None:
     form = (released / "build" / "es" / "kyphoplasty.pdf").read_bytes()
     signed = tmp_path / "signed.pdf"
-    signed.write_bytes(sign(form, "patient_signature", "patient", pki))
+    signed.write_bytes(sign(fill_fields(form, PATIENT_PART), "patient_signature", "patient", pki))
     code, output = _verify(runner, signed, released, "--trust", str(pki["ca"]))
     assert code == 0, output
     assert "form: CF-SPINE-014 version 1.0, locale es, status reviewed" in output
@@ -378,7 +388,7 @@ def test_verify_rejects_an_answer_changed_after_signing(
         return out.getvalue()
 
     form = (released / "build" / "en" / "kyphoplasty.pdf").read_bytes()
-    answered = set_checkbox(form, {"teaching_exams_no": "/Yes"})
+    answered = fill_fields(form, {**PATIENT_PART, "teaching_exams_no": "/Yes"})
     signed = sign(answered, "patient_signature", "patient", pki)
     (tmp_path / "signed.pdf").write_bytes(signed)
     trust = ("--trust", str(pki["ca"]))

@@ -15,15 +15,23 @@ from pathlib import Path
 from consentgen.build.commit import commit
 from consentgen.build.outdir import claimed
 from consentgen.build.plan import Plan, plan
-from consentgen.build.pool import make_all, progress_bar
+from consentgen.build.pool import (
+    longest_first,
+    make_all,
+    progress_bar,
+    remember_times,
+    start_pool,
+    stop_workers,
+)
 from consentgen.build.release import held_back, hold_back_unready
 from consentgen.build.report import BuildReport, BuildRequest
 from consentgen.checks import run_checks
 from consentgen.errors import QualityGateFailed
 from consentgen.files import intact, stage
-from consentgen.i18n.catalogs import load_locale_catalog
+from consentgen.i18n.catalogs import catalog_digest, load_locale_catalog
 from consentgen.manifest import Artifact, read_manifest
 from consentgen.outputs import OUTPUTS
+from consentgen.pipeline import FormJob
 from consentgen.procedures import select
 from consentgen.render.forms import source_renderer
 from consentgen.settings import Settings, select_locales
@@ -62,16 +70,16 @@ def _build(
     releasing = request.release or request.release_ready
     if releasing:
         problems = run_checks(settings, codes)
-        if request.release and problems:
-            raise QualityGateFailed("\n".join(["release refused:", *(p.line() for p in problems)]))
         report.held_back = held_back(settings, problems, procedures, codes)
+        if request.release and report.held_back:  # each problem that concerns this release
+            concerning = dict.fromkeys(h.reason for h in report.held_back)
+            raise QualityGateFailed("\n".join(["release refused:", *concerning]))
         if len({(h.procedure, h.locale) for h in report.held_back}) == len(procedures) * len(codes):
             lines = [h.line() for h in report.held_back]
             raise QualityGateFailed("\n".join(["nothing is ready to release:", *lines]))
     held = {(h.procedure, h.locale) for h in report.held_back}
 
-    # Read and check every input first: a bad catalog stops the build before anything is written.
-    catalogs = {code: load_locale_catalog(settings, code) for code in codes}
+    digests = {code: catalog_digest(settings, code) for code in codes}
     wanted = Plan(
         procedures,
         codes,
@@ -80,7 +88,21 @@ def _build(
         request.shard,
         request.force,
     )
-    todo, report.skipped = plan(settings, wanted, catalogs, previous, out_dir, held)
+    todo, report.skipped = plan(settings, wanted, digests, previous, out_dir, held)
+    todo = longest_first(out_dir, todo)
+    # Workers start now, loading while this process reads and checks the catalogs.
+    pool = start_pool(settings, todo, request.jobs)
+    # Every catalog a form is made from is read and checked before anything is made: a bad
+    # catalog stops the build before anything is written. One with nothing to make reads none.
+    try:
+        catalogs = {
+            code: load_locale_catalog(settings, code)
+            for code in dict.fromkeys(j.locale for j in todo)
+        }
+    except BaseException:
+        if pool is not None:
+            stop_workers(pool)
+        raise
 
     # Render: in this process, or in workers that each load the project once.
     # A form that fails does not lose the others: they are written, and the report carries
@@ -89,12 +111,11 @@ def _build(
     # Each rendered file goes straight to a hidden temporary file beside its target, so memory
     # stays flat however many forms a build makes; they are renamed into place at the end.
     staged: dict[str, tuple[Path | None, Artifact]] = {}  # None: already on disk, unchanged
+    timed: dict[FormJob, float] = {}
     try:
         with (
             progress_bar(len(todo)) as advance,
-            contextlib.closing(
-                make_all(settings, catalogs, todo, request.jobs, advance)
-            ) as results,
+            contextlib.closing(make_all(settings, catalogs, todo, pool, advance)) as results,
         ):
             for job, result in results:
                 if result.error is not None:
@@ -103,6 +124,7 @@ def _build(
                     report.failed += job.paths.values()
                     continue
                 untranslated[job.locale] |= result.untranslated
+                timed[job] = result.seconds
                 for content, artifact in result.files:
                     target = out_dir / artifact.path
                     same = intact(target, artifact.bytes, artifact.sha256)
@@ -124,4 +146,5 @@ def _build(
         for temporary, _ in staged.values():
             if temporary is not None:
                 temporary.unlink(missing_ok=True)
+    remember_times(out_dir, timed)
     return report

@@ -14,18 +14,17 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import consentgen
 from consentgen import __version__
 from consentgen.approval import approval_file_sha256
-from consentgen.files import file_sha256, intact
+from consentgen.files import code_sha256, file_sha256, intact
 from consentgen.fonts import require_fonts
-from consentgen.i18n.translations import LocaleCatalog
 from consentgen.index import INDEX_TEMPLATE
 from consentgen.locales import FormLocale, form_locale
 from consentgen.manifest import Artifact
 from consentgen.outputs import OUTPUTS
 from consentgen.pipeline import FormJob
 from consentgen.procedures import procedure_template
+from consentgen.render.blocks import BLOCKS, block_path, blocks_of
 from consentgen.settings import Settings
 from consentgen.variants import VARIANTS
 
@@ -43,12 +42,14 @@ class Plan:
 
 
 def shared_inputs(settings: Settings) -> dict[str, str]:
-    """Files every form is made from: layout, partials, CSS, images (not other procedures)."""
+    """Files every form is made from: layout, partials, CSS, images (not the procedures, nor the
+    content blocks: each form's fingerprint has the blocks its procedure uses)."""
     templates = settings.templates_dir
     files = sorted(
         p
         for p in templates.rglob("*")
-        if p.is_file() and p.relative_to(templates).parts[0] not in {"procedures", INDEX_TEMPLATE}
+        if p.is_file()
+        and p.relative_to(templates).parts[0] not in {"procedures", BLOCKS, INDEX_TEMPLATE}
     )
     inputs = {p.relative_to(settings.root).as_posix(): file_sha256(p) for p in files}
     if settings.logo:
@@ -56,10 +57,7 @@ def shared_inputs(settings: Settings) -> dict[str, str]:
     for package in ("weasyprint", "jinja2", "babel", "pydyf", "pyhanko", "segno"):
         inputs[f"package:{package}"] = version(package)
     inputs["consentgen"] = __version__
-    # The code itself, so that a development build never keeps output of an older consentgen.
-    code = Path(consentgen.__file__).resolve().parent
-    for module in sorted(code.rglob("*.py")):  # subpackages too
-        inputs[f"consentgen:{module.relative_to(code).as_posix()}"] = file_sha256(module)
+    inputs["consentgen:code"] = code_sha256()  # every module, subpackages too
     inputs["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "")
     return inputs
 
@@ -81,17 +79,20 @@ def inputs_sha256(
     shared: dict[str, str],
     procedure: str,
     locale: FormLocale,
-    catalog: LocaleCatalog,
+    catalog: str,
     fonts: list[Path],
     output: str,
+    blocks: dict[str, str],
 ) -> str:
-    """A digest of everything one output is made from."""
+    """A digest of everything one output is made from (blocks: those its procedure uses)."""
     entry = settings.procedures[procedure]
     inputs = dict(shared)
     inputs["procedure"] = file_sha256(procedure_template(settings, procedure))
+    for ident in blocks:  # changing a block rebuilds the forms that use it, and only those
+        inputs[f"block:{ident}"] = file_sha256(block_path(settings, ident))
     inputs["approval"] = approval_file_sha256(settings, procedure)  # the status depends on it
     inputs["locale"] = locale.code
-    inputs["catalog"] = catalog.sha256
+    inputs["catalog"] = catalog  # the catalog's digest, its sign-off's included
     inputs["settings"] = json.dumps(
         [
             settings.institution_name,
@@ -100,6 +101,7 @@ def inputs_sha256(
             settings.hospital_phone_night,
             settings.emergency_number,
             settings.source_role_names,
+            settings.icon_arrays,
             settings.page_size,
             settings.pdf_fields,
             settings.default_locale,
@@ -124,17 +126,21 @@ def in_shard(key: str, shard: tuple[int, int]) -> bool:
 def plan(
     settings: Settings,
     wanted: Plan,
-    catalogs: dict[str, LocaleCatalog],
+    catalogs: dict[str, str],
     previous: dict[str, Artifact],
     out_dir: Path,
     held: set[tuple[str, str]],
 ) -> tuple[list[FormJob], list[str]]:
     """The forms to make (those of this shard whose inputs changed since the last build, less
-    the (procedure, locale) pairs a release holds back), and the paths that are up to date."""
+    the (procedure, locale) pairs a release holds back), and the paths that are up to date.
+
+    catalogs: each locale's catalog digest (catalog_digest): a build with nothing to do reads
+    no catalog."""
     shared = shared_inputs(settings)
     locales = {c: form_locale(c, settings.default_locale, settings.fonts) for c in wanted.locales}
     fonts = {code: require_fonts(locales[code], settings) for code in wanted.locales}
     layout = {code: layout_sha256(settings, shared, fonts[code]) for code in wanted.locales}
+    blocks = {procedure: blocks_of(settings, procedure) for procedure in wanted.procedures}
     todo: list[FormJob] = []
     skipped: list[str] = []
     for code in wanted.locales:
@@ -154,6 +160,7 @@ def plan(
                         catalogs[code],
                         fonts[code],
                         f"{name}.{fmt}",
+                        blocks[procedure],
                     )
                     for fmt in wanted.formats
                 }

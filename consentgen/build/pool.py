@@ -9,6 +9,7 @@ configuration) and reuses it for every form; the parent plans, and writes what c
 from __future__ import annotations
 
 import contextlib
+import json
 import multiprocessing
 import os
 import signal
@@ -20,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from consentgen.errors import BAD_INPUT, ConsentgenError, display_path
+from consentgen.files import atomic_write
 from consentgen.i18n.translations import LocaleCatalog
 from consentgen.pipeline import FormJob, FormMaker, FormResult
 from consentgen.procedures import procedure_template
@@ -69,9 +71,12 @@ def time_limit(seconds: float) -> Iterator[None]:
 def run_job(maker: FormMaker, job: FormJob) -> FormResult:
     """Make one form within its time limit; a user's mistake becomes the result's error."""
     settings = maker.settings
+    started = time.perf_counter()
     try:
         with time_limit(settings.render_timeout):
-            return maker.make(job)
+            result = maker.make(job)
+        result.seconds = time.perf_counter() - started
+        return result
     except ConsentgenError as exc:
         return FormResult(error=(exc.format_message(), exc.exit_code))
     except RenderTimeout:
@@ -91,8 +96,10 @@ _MAKER: FormMaker | None = None
 PARENT_POLL_SECONDS = 0.5
 
 
-def start_worker(parent: int, root: Path) -> None:
-    """Initializer of a worker process: follow the parent's fate, then load the project once.
+def start_worker(parent: int, root: Path, warm_pdf: bool = False) -> None:
+    """Initializer of a worker process: follow the parent's fate, then load the project once,
+    and WeasyPrint with its fonts if the build makes PDFs (while the parent still reads the
+    catalogs, rather than on the first form).
 
     Ctrl+C reaches every process of the terminal's group: the parent alone decides what
     happens (it stops the workers). A parent killed outright (kill -9, out of memory) cannot
@@ -101,7 +108,70 @@ def start_worker(parent: int, root: Path) -> None:
     global _MAKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _MAKER = FormMaker(load_settings(root))
+    settings = load_settings(root)
+    _MAKER = FormMaker(settings)
+    if warm_pdf:
+        from consentgen.outputs.pdf import writer_for
+
+        writer_for(settings)
+
+
+def start_pool(settings: Settings, todo: list[FormJob], jobs: int) -> ProcessPoolExecutor | None:
+    """Worker processes for a build that has forms to share among them (None otherwise),
+    started now so that they load while the parent finishes its own reading."""
+    workers = min(jobs, len(todo))
+    if workers <= 1:
+        return None
+    # Spawned (not forked) workers: the parent may hold a Pango/fontconfig state a fork would
+    # copy half-made.
+    warm_pdf = any("pdf" in job.paths for job in todo)
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(os.getpid(), settings.root, warm_pdf),
+    )
+
+
+TIMES = ".consentgen-times.json"  # in the output folder: how long each form took last time
+
+
+def longest_first(out_dir: Path, todo: list[FormJob]) -> list[FormJob]:
+    """The forms in the order to hand them out: the longest first (as the last build timed
+    them; a form never timed counts as long as the longest), so that no worker is left with a
+    long form at the end while the others idle."""
+    try:
+        times = json.loads((out_dir / TIMES).read_text("utf-8"))
+        if not isinstance(times, dict):
+            times = {}
+    except (OSError, ValueError):
+        times = {}
+    longest = max((v for v in times.values() if isinstance(v, int | float)), default=0.0)
+
+    def seconds(job: FormJob) -> float:
+        value = times.get(_time_key(job))
+        return float(value) if isinstance(value, int | float) else longest + 1
+
+    return sorted(todo, key=seconds, reverse=True)
+
+
+def remember_times(out_dir: Path, timed: dict[FormJob, float]) -> None:
+    """Keep how long each form took, for the next build's order (best effort: a cache)."""
+    if not timed:
+        return
+    path = out_dir / TIMES
+    try:
+        times = json.loads(path.read_text("utf-8"))
+        times = times if isinstance(times, dict) else {}
+    except (OSError, ValueError):
+        times = {}
+    times.update({_time_key(job): round(seconds, 3) for job, seconds in timed.items()})
+    with contextlib.suppress(ConsentgenError):
+        atomic_write(path, (json.dumps(times, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def _time_key(job: FormJob) -> str:
+    return f"{job.locale}/{job.procedure}/{job.variant}/{'+'.join(sorted(job.paths))}"
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -121,25 +191,17 @@ def make_all(
     settings: Settings,
     catalogs: dict[str, LocaleCatalog],
     todo: list[FormJob],
-    jobs: int,
+    pool: ProcessPoolExecutor | None,
     progress: Callable[[FormJob], None] = lambda job: None,
 ) -> Generator[tuple[FormJob, FormResult], None, None]:
-    """Render every planned form; in worker processes, as each finishes, when jobs > 1."""
-    workers = min(jobs, len(todo))
-    if workers <= 1:
+    """Make every planned form: in this process, or handed out one at a time to the pool's
+    workers (each loads the project once), yielded as each finishes."""
+    if pool is None:
         maker = FormMaker(settings, catalogs)
         for job in todo:
             yield job, run_job(maker, job)
             progress(job)
         return
-    # Spawned (not forked) workers: the parent may hold a Pango/fontconfig state a fork would
-    # copy half-made. Each worker loads the project once, then renders many forms. Forms are
-    # handed out one at a time, so that no worker idles while another still has a queue: a
-    # Chinese form takes longer than a Spanish one.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(), settings.root)
-    )
     try:
         futures = {pool.submit(run_in_worker, job): job for job in todo}
         for future in as_completed(futures):
@@ -149,12 +211,12 @@ def make_all(
     except BaseException:
         # Ctrl+C, a failed write, or the caller gave up: forms not yet started are cancelled
         # and the workers stopped now, rather than after every queued form.
-        _stop_workers(pool)
+        stop_workers(pool)
         raise
     pool.shutdown()
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
+def stop_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel what has not started and end the workers at once.
 
     ProcessPoolExecutor has no public way to stop a running task before Python 3.14

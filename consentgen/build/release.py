@@ -25,14 +25,17 @@ def held_back(
 
     A problem in a translated locale holds back that locale's forms; one in the source
     language holds back every locale's. A problem found in a procedure's template holds back
-    only that procedure's forms; any other (a catalog, messages.pot) holds back all of them.
+    only that procedure's forms (none, if that procedure is not being released); any other (a
+    catalog, messages.pot, a shared block) holds back all of them.
     """
     templates = {
-        display_path(procedure_template(settings, p), settings.root): p for p in procedures
+        display_path(procedure_template(settings, p), settings.root): p for p in settings.procedures
     }
     held: list[HeldBack] = []
     for problem in problems:
         path = problem.where.rsplit(":", 1)[0] if problem.where[-1:].isdigit() else problem.where
+        if path in templates and templates[path] not in procedures:
+            continue  # another procedure's: it does not concern this release
         concerned = [templates[path]] if path in templates else procedures
         if problem.locale == settings.default_locale:
             locales = codes

@@ -14,6 +14,7 @@ from consentgen.approval import Approvals
 from consentgen.checks import (
     approval,
     elements,
+    frequencies,
     freshness,
     glyphs,
     health,
@@ -47,6 +48,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("markup", markup.check),
     ("text", text.check),
     ("parity", parity.check),
+    ("frequencies", frequencies.check),
     ("elements", elements.check),
     ("readability", readability.check),
     ("glyphs", glyphs.check),

@@ -52,9 +52,11 @@ for command in (
     translating.list_command,
     translating.check_command,
     translating.review_command,
+    translating.where_used_command,
     forms.new_command,
     forms.approve_command,
     forms.verify_command,
+    forms.intake_command,
     forms.serve_command,
 ):
     cli.add_command(command)

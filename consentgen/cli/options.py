@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 procedure_option = click.option(
@@ -9,4 +11,11 @@ procedure_option = click.option(
 )
 locale_option = click.option(
     "-l", "--locale", "locales", multiple=True, help="Only this locale (repeatable)."
+)
+ledger_option = click.option(
+    "--ledger",
+    "ledgers",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="A release record, or a folder of them (default: the project's releases/); repeatable.",
 )

@@ -87,3 +87,14 @@ def review_command(root: Path, locale: str, reviewer: str) -> None:
 
     path = review_locale(load_settings(root), locale, reviewer)
     click.echo(f"wrote {display_path(path, root)}: {locale} reviewed by {reviewer.strip()}")
+
+
+@click.command("where-used")
+@click.argument("block")
+@click.pass_obj
+def where_used_command(root: Path, block: str) -> None:
+    """The procedures and forms that use a content block (templates/blocks/BLOCK.html.j2)."""
+    from consentgen.listing import where_used
+
+    for line in where_used(load_settings(root), block):
+        click.echo(line)

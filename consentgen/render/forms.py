@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
@@ -119,6 +120,8 @@ class FormRenderer:
         self.env.filters["css_font_stack"] = css_font_stack
         self.env.filters["isolate"] = isolate
         self.env.filters["phone_number"] = phone_number
+        # Numbers as the form's language writes them (2,000; 2.000; 2 000), from data.
+        self.env.filters["number"] = lambda n: format_decimal(n, locale=locale.code)
         stylesheet_path = settings.templates_dir / STYLESHEET
         try:
             stylesheet = stylesheet_path.read_text(encoding="utf-8")
@@ -138,6 +141,7 @@ class FormRenderer:
             "PAGE_COUNTER": PAGE_COUNTER,
             "PAGES_COUNTER": PAGES_COUNTER,
         }
+        self.env.globals["unknown_item"] = unknown_item
 
     def static_data_url(self, name: str) -> str:
         """`{{ static_data_url("diagram.png") }}`: a file of templates/static, inlined.
@@ -202,12 +206,14 @@ class FormRenderer:
 
 
 def template_position(exc: BaseException) -> tuple[str | None, int | None]:
-    """The template file and line an exception was raised in, from Jinja's traceback."""
+    """The template file and line an exception was raised in, from Jinja's traceback; for a
+    block asked for an item it lacks, the line that asked (outside the block)."""
     tb = exc.__traceback__
     position: tuple[str | None, int | None] = (None, None)
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith(".j2"):
+        inside_block = "/blocks/" in filename or "/partials/" in filename
+        if filename.endswith(".j2") and not (isinstance(exc, UnknownItem) and inside_block):
             position = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return position
@@ -229,3 +235,13 @@ def source_renderer(settings: Settings) -> FormRenderer:
     """The renderer of the source language (its msgids are its text)."""
     source = form_locale(settings.default_locale, settings.default_locale, settings.fonts)
     return FormRenderer(settings, source, source, source_catalog(source.code))
+
+
+class UnknownItem(jinja2.TemplateRuntimeError):
+    """A block was asked for an item it does not have."""
+
+
+def unknown_item(ident: str) -> str:
+    """A procedure asked a block for an item it does not have (`{{ block.risk("typo") }}`): the
+    render fails at the template line that asked."""
+    raise UnknownItem(f"the block has no item {ident!r}")

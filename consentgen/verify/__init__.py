@@ -30,10 +30,11 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from consentgen.errors import ConsentgenError, display_path
-from consentgen.ledger import Release, ReleasedForm, ledger_folder, read_ledger
+from consentgen.errors import ConsentgenError
+from consentgen.ledger import Release, ReleasedForm, project_releases
 from consentgen.roles import SIGNATURE_FIELDS
-from consentgen.settings import load_settings
+from consentgen.settings import settings_if_any
+from consentgen.verify.completeness import field_values, missing_items
 from consentgen.verify.report import SignatureReport, VerifyReport, describe
 from consentgen.verify.returned import (
     first_line,
@@ -80,6 +81,7 @@ def verify(
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         info = reader.trailer["/Info"] if "/Info" in reader.trailer else {}
         identity = {key: str(info.get(name, "?")) for key, name in _INFO_KEYS.items()}
+        title = str(info.get("/Title", ""))
     except Exception as exc:  # a damaged file
         if match is None:
             raise ConsentgenError(f"{path}: not a readable PDF ({first_line(exc)})") from None
@@ -91,6 +93,7 @@ def verify(
         return report
 
     report = VerifyReport(identity, trust_checked=bool(roots), accept_unverified=accept_unverified)
+    report.title = title
     if match is not None:
         report.released, report.release, report.superseded_by = match
         report.added_bytes = len(data) - report.released.bytes
@@ -124,6 +127,10 @@ def _check(report: VerifyReport, reader: PdfFileReader, data: bytes, roots: list
             report.problems.append(problem)
         elif report.added_bytes and (problem := _review_later_changes(reader, base)):
             report.problems.append(problem)
+    # One difference analysis of everything after the release covers every signature made
+    # after it: each signature's own (pyHanko's, per signature) is then skipped, which took
+    # most of verify's time. Without a released base, each signature is analysed alone.
+    reviewed = base is not None and base >= 0 and not report.problems
 
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     embedded = sorted(reader.embedded_signatures, key=lambda sig: sig.signed_revision)
@@ -133,20 +140,22 @@ def _check(report: VerifyReport, reader: PdfFileReader, data: bytes, roots: list
         entry = SignatureReport(name)
         sig = by_field.get(name)
         if sig is not None:
-            status = validate_pdf_signature(sig, context)
+            status = validate_pdf_signature(sig, context, skip_diff=reviewed)
             statuses[name] = status
             entry.signed = True
             entry.signer = sig.signer_cert.subject.human_friendly
             entry.intact, entry.valid = status.intact, status.valid
+            if status.signer_reported_dt is not None:
+                entry.signed_at = status.signer_reported_dt.isoformat()
             entry.trusted = status.trusted if roots else None
+            later_ok = reviewed or (
+                status.docmdp_ok is not False
+                and status.modification_level is not None
+                and status.modification_level.name in {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+            )
             entry.covers_all_but_later_signatures = (
                 status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-                or (
-                    status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
-                    and status.docmdp_ok is not False
-                    and status.modification_level is not None
-                    and status.modification_level.name in {"NONE", "LTA_UPDATES", "FORM_FILLING"}
-                )
+                or (status.coverage == SignatureCoverageLevel.ENTIRE_REVISION and later_ok)
             )
         report.signatures.append(entry)
     if base is None or report.problems:
@@ -163,6 +172,10 @@ def _check(report: VerifyReport, reader: PdfFileReader, data: bytes, roots: list
     if report.problems:
         return
     report.problems += what_signers_saw(reader, embedded)
+    # What is missing is worth knowing only of the form as released and signed.
+    report.values = field_values(reader)
+    if not report.problems:
+        report.missing = missing_items(report.values, {sig.field_name for sig in embedded})
     if report.added_bytes and not report.problems:
         if not embedded:
             report.problems.append("it was changed after release and nobody signed the changes")
@@ -191,21 +204,18 @@ def verify_in_project(
     ledgers: list[Path],
     trust: list[Path],
     accept_unverified: bool = False,
+    fhir: Path | None = None,
 ) -> VerifyReport:
     """`consentgen verify`: a returned form against the project's ledger (or the records
-    named), its signers against the project's trust anchors and those given."""
-    settings = None
-    try:
-        settings = load_settings(root)
-    except ConsentgenError:
-        if not ledgers:  # outside a project, the ledger must be named
-            raise
+    named), its signers against the project's trust anchors and those given; with fhir, the
+    Consent of a form that verifies is written there."""
+    settings = settings_if_any(root, required=not ledgers)  # else the ledger must be named
     anchors = [*(settings.trust_anchors if settings else ()), *trust]
     max_bytes = int((settings.verify_max_mb if settings else 50) * 1_000_000)
-    chosen = list(ledgers) or [ledger_folder(root)]
-    if not ledgers and not chosen[0].is_dir():
-        raise ConsentgenError(
-            f"{display_path(chosen[0], root)}: no release ledger (nothing was released with "
-            "`consentgen build --release`; or pass --ledger)"
-        )
-    return verify(pdf, read_ledger(chosen, root), anchors, max_bytes, accept_unverified)
+    releases = project_releases(root, ledgers)
+    report = verify(pdf, releases, anchors, max_bytes, accept_unverified)
+    if fhir is not None and report.verified:
+        from consentgen.verify.records import write_consent
+
+        write_consent(report, pdf, fhir, settings.institution_name if settings else "")
+    return report

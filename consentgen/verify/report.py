@@ -20,6 +20,7 @@ class SignatureReport:
     valid: bool = False
     trusted: bool | None = None  # None: there was no trust anchor to check the signer against
     covers_all_but_later_signatures: bool = False
+    signed_at: str | None = None  # when the signer's software says it signed (ISO 8601)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +65,11 @@ class VerifyReport:
     signatures: list[SignatureReport] = field(default_factory=list)
     trust_checked: bool = False  # signers were checked against at least one trust anchor
     accept_unverified: bool = False  # the caller accepts signers no trust anchor vouches for
+    # What a surveyor would cite as missing from the form as released and signed (a name,
+    # date or time of a signer, the patient's own procedure), one item a line.
+    missing: list[str] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)  # each field's value at the end
+    title: str = ""  # the PDF's title
 
     @property
     def altered(self) -> bool:
@@ -88,6 +94,16 @@ class VerifyReport:
             and (self.accept_unverified or not self.signers_unverified)
         )
 
+    @property
+    def complete(self) -> bool:
+        """Nothing a surveyor would cite is missing."""
+        return not self.missing
+
+    @property
+    def verified(self) -> bool:
+        """Unaltered, released for clinical use, signers verified (or accepted), complete."""
+        return self.unaltered and self.complete
+
     def result(self) -> str:
         """The closing line: one verdict, worst first."""
         if self.released is None:
@@ -102,6 +118,16 @@ class VerifyReport:
             why = " (its source text had no clinical approval)" if status == UNAPPROVED else ""
             return (
                 f"result: NOT RELEASED FOR CLINICAL USE - released as {status}{why}, not reviewed"
+            )
+        if self.missing:
+            unverified = (
+                "; who signed is NOT VERIFIED either"
+                if self.signers_unverified and not self.accept_unverified
+                else ""
+            )
+            return (
+                f"result: INCOMPLETE - unaltered released form, but {len(self.missing)} "
+                f"item(s) a surveyor would cite are missing{unverified}"
             )
         if self.signers_unverified:
             if self.accept_unverified:
@@ -145,5 +171,6 @@ def describe(report: VerifyReport, path: Path) -> list[str]:
             lines.append(f"added since release: {report.added_bytes} bytes")
     lines += [s.describe() for s in report.signatures]
     lines += [f"ALTERED: {problem}" for problem in report.problems]
+    lines += [f"INCOMPLETE: {item}" for item in report.missing]
     lines.append(report.result())
     return lines

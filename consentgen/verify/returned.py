@@ -4,14 +4,13 @@ revision history checked against the released form's."""
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import stat
 from pathlib import Path
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from consentgen.errors import ConsentgenError
+from consentgen.files import regular_file_size
 from consentgen.ledger import Release, ReleasedForm
 
 _STARTXREF = re.compile(rb"startxref\s+(\d+)\s+%%EOF\s*$")
@@ -24,18 +23,11 @@ def first_line(thing: object, limit: int = 160) -> str:
 
 def read_returned_form(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, read once; a non-regular or oversized file is refused before reading."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise ConsentgenError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise ConsentgenError(f"{path}: cannot read ({exc.strerror})") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise ConsentgenError(f"{path}: not a regular file")
+    size = regular_file_size(path)
     limit = f"{max_bytes / 1e6:g} MB (verify_max_mb in the settings)"
-    if info.st_size > max_bytes:
+    if size > max_bytes:
         raise ConsentgenError(
-            f"{path}: {info.st_size / 1e6:.1f} MB, larger than a returned form may be: {limit}"
+            f"{path}: {size / 1e6:.1f} MB, larger than a returned form may be: {limit}"
         )
     try:
         with path.open("rb") as handle:

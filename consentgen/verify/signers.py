@@ -26,7 +26,8 @@ class _FieldState:
     digest: str
 
 
-def _fields(reader: PdfFileReader, revision: int | None) -> list[generic.DictionaryObject]:
+def form_fields(reader: PdfFileReader, revision: int | None) -> list[generic.DictionaryObject]:
+    """The form's fields at a revision, or at the end of the file."""
     root = reader.root if revision is None else reader.get_historical_root(revision)
     form = root.get("/AcroForm")
     if form is None:
@@ -35,13 +36,13 @@ def _fields(reader: PdfFileReader, revision: int | None) -> list[generic.Diction
 
 
 def signature_field_names(reader: PdfFileReader, revision: int | None) -> list[str]:
-    return [str(f.get("/T")) for f in _fields(reader, revision) if f.get("/FT") == "/Sig"]
+    return [str(f.get("/T")) for f in form_fields(reader, revision) if f.get("/FT") == "/Sig"]
 
 
 def _field_states(reader: PdfFileReader, revision: int | None) -> dict[str, _FieldState]:
     """Every field's state at a revision, or at the end of the file."""
     states = {}
-    for field_dict in _fields(reader, revision):
+    for field_dict in form_fields(reader, revision):
         name = str(field_dict.get("/T"))
         kind = field_dict.get("/FT")
         if kind == "/Sig":

@@ -31,9 +31,9 @@ LAYERS = [
     ("render", ["render"]),
     ("outputs", ["outputs"]),
     ("status", ["approval", "status"]),
-    ("pipeline", ["pipeline", "manifest", "ledger", "index"]),
+    ("pipeline", ["pipeline", "manifest", "ledger", "index", "records"]),
     ("checks", ["checks"]),
-    ("commands", ["build", "listing", "verify", "scaffold", "serve"]),
+    ("commands", ["build", "listing", "verify", "intake", "scaffold", "serve"]),
     ("cli", ["cli", "__main__"]),
 ]
 MOST_LINES = 320

@@ -656,6 +656,7 @@ def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
     settings = load_settings(project)
     scores: list[dict[str, object]] = []
     problems = run_checks(settings, ["es", "en"], scores)
+    for p in problems: print(p.check, p.locale, p.where, p.message)
     assert [(p.check, p.locale) for p in problems] == [
         ("translation", "es"),  # the translation left out: 1 of N untranslated,
         ("translation", "es"),  # the form incomplete,

@@ -100,6 +100,11 @@ def _update(data: bytes, change: Callable[[IncrementalPdfFileWriter], None]) -> 
     return out.getvalue()
 
 
+def _patient_named(data: bytes) -> bytes:
+    """The form with the patient's printed name filled in, as a patient does before signing."""
+    return _update(data, _set_fields({"patient_name": "Ana"}))
+
+
 def _set_fields(values: dict[str, object]) -> Callable[[IncrementalPdfFileWriter], None]:
     """Fill in fields as a viewer would: the value, and a checkbox's state."""
 
@@ -159,7 +164,7 @@ def test_a_form_filled_in_and_signed_in_turn_is_unaltered(
 def test_without_a_trust_anchor_the_signers_are_not_verified(
     project: Path, released_form: bytes, pki: dict[str, Path]
 ) -> None:
-    data = sign(released_form, "patient_signature", "patient", pki)
+    data = sign(_patient_named(released_form), "patient_signature", "patient", pki)
     report, lines = _verify(project, data)
     assert lines[-3:] == [
         "patient_signature: certificate issued to 'Common Name: Test Patient'; intact, valid, "
@@ -210,7 +215,7 @@ def _another_ca(folder: Path) -> Path:
 def test_a_signer_no_anchor_vouches_for_is_altered(
     project: Path, released_form: bytes, pki: dict[str, Path]
 ) -> None:
-    data = sign(released_form, "patient_signature", "patient", pki)
+    data = sign(_patient_named(released_form), "patient_signature", "patient", pki)
     report, lines = _verify(project, data, [_another_ca(project)])
     assert lines[-3] == (
         "patient_signature: certificate issued to 'Common Name: Test Patient'; intact, valid, "
