@@ -645,6 +645,7 @@ def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
         "utf-8",
     )
     approve(project)
+    approve(project, "vertebroplasty")
     po = project / ES_PO
     text = po.read_text("utf-8")
     text = text.replace('msgstr "Firmas"', 'msgstr "Firmas {name}"', 1)
@@ -656,24 +657,31 @@ def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
     settings = load_settings(project)
     scores: list[dict[str, object]] = []
     problems = run_checks(settings, ["es", "en"], scores)
-    for p in problems: print(p.check, p.locale, p.where, p.message)
     assert [(p.check, p.locale) for p in problems] == [
         ("translation", "es"),  # the translation left out: 1 of N untranslated,
-        ("translation", "es"),  # the form incomplete,
+        ("translation", "es"),  # each form incomplete (both show the form id),
+        ("translation", "es"),
         ("translation", "es"),  # and no sign-off
         ("placeholders", "es"),
         ("placeholders", "es"),
     ]
     assert re.fullmatch(r"1 of \d+ messages untranslated \(99% done\)", problems[0].message)
-    assert problems[4].where == _at(po, 'msgstr "Firmas {name}"')
-    assert problems[4].message == "msgstr has replacement field {name} the msgid lacks"
-    assert (problems[3].where, problems[3].message) == (
+    assert [p.message.split(":")[0] for p in problems[1:3]] == ["incomplete", "incomplete"]
+    assert {p.where for p in problems[1:3]} == {
+        "templates/procedures/kyphoplasty.html.j2",
+        "templates/procedures/vertebroplasty.html.j2",
+    }
+    assert problems[5].where == _at(po, 'msgstr "Firmas {name}"')
+    assert problems[5].message == "msgstr has replacement field {name} the msgid lacks"
+    assert (problems[4].where, problems[4].message) == (
         _at(po, 'msgstr "Formulario"'),
         "msgstr drops placeholder %(form_id)s",
     )
-    assert [(s["locale"], s["formula"]) for s in scores] == [
-        ("es", "Fernández Huerta reading ease"),
-        ("en", "Flesch-Kincaid grade"),
+    assert [(s["procedure"], s["locale"], s["formula"]) for s in scores] == [
+        ("kyphoplasty", "es", "Fernández Huerta reading ease"),
+        ("vertebroplasty", "es", "Fernández Huerta reading ease"),
+        ("kyphoplasty", "en", "Flesch-Kincaid grade"),
+        ("vertebroplasty", "en", "Flesch-Kincaid grade"),
     ]
     assert run_checks(settings, ["fr"]) == [
         Problem(
@@ -687,20 +695,22 @@ def test_the_runner_names_each_problem_after_its_check(tmp_path: Path) -> None:
     every_score: list[dict[str, object]] = []
     everything = run_checks(settings, scores=every_score)
     assert {p.locale for p in everything} == set(settings.locales) - {"en"}
-    assert [s["locale"] for s in every_score] == list(settings.locales)
+    assert [s["locale"] for s in every_score] == [
+        locale for locale in settings.locales for _ in ("kyphoplasty", "vertebroplasty")
+    ]
     assert report(problems, scores) == {
         "ok": False,
         "problems": [p.as_dict() for p in problems],
         "readability": scores,
     }
     assert report([], []) == {"ok": True, "problems": [], "readability": []}
-    assert problems[4].as_dict() == {
-        "where": problems[4].where,
+    assert problems[5].as_dict() == {
+        "where": problems[5].where,
         "locale": "es",
         "check": "placeholders",
-        "message": problems[4].message,
+        "message": problems[5].message,
     }
-    assert problems[4].line() == f"{problems[4].where}: es: {problems[4].message}"
+    assert problems[5].line() == f"{problems[5].where}: es: {problems[5].message}"
     schema = json.loads((REPO / "schemas" / "check-report.schema.json").read_text("utf-8"))
     names = schema["properties"]["problems"]["items"]["properties"]["check"]["enum"]
     assert sorted(name for name, _ in CHECKS) == sorted(names)
