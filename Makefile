@@ -96,11 +96,12 @@ golden: venv browser-deps
 	CONSENTGEN_UPDATE_GOLDEN=1 $(BIN)/pytest tests/test_browser.py tests/test_form_text.py -k golden -q
 
 # The pictures at the top of the README: page 1 of the English, Arabic and Traditional
-# Chinese kyphoplasty forms.
+# Chinese kyphoplasty forms, and the English vertebroplasty form's page of risks with icon arrays.
 readme-image: build
 	for locale in en ar zh_Hant; do \
 		pdftoppm -png -r 80 -f 1 -l 1 -singlefile build/$$locale/kyphoplasty.pdf docs/kyphoplasty-$$locale-page1; \
 	done
+	pdftoppm -png -r 80 -f 3 -l 3 -singlefile build/en/vertebroplasty.pdf docs/vertebroplasty-en-page3
 
 clean:
 	rm -rf build

@@ -25,6 +25,20 @@ from consentgen.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The sections of every procedure's form, in order (ids of the page's <section>s).
+SECTIONS = (
+    "about",
+    "anesthesia",
+    "steps",
+    "benefits",
+    "risks",
+    "alternatives",
+    "no-treatment",
+    "before-after",
+    "your-rights",
+    "consent",
+    "signatures",
+)
 LOCALES = (
     "en",
     "es",
@@ -67,14 +81,24 @@ APPROVER = "Test Clinician, MD (test only)"
 REVIEWER = "Test Reviewer (test only)"
 
 
-def approve(project: Path, procedure: str = "kyphoplasty") -> Path:
-    """A test clinician's approval of a procedure's source text, in a throwaway copy only (the
-    bundled procedure is never approved); returns the approval file."""
+def approve(project: Path, procedure: str | None = None) -> Path:
+    """A test clinician's approval of a procedure's source text, or of every procedure's (none
+    named), in a throwaway copy only (the bundled procedures are never approved); returns the
+    approval file of the procedure named, or of kyphoplasty."""
     assert project.resolve() != REPO.resolve(), "never approve in the repository itself"
-    command = ["--project", str(project), "approve", procedure, "--by", APPROVER]
-    result = CliRunner().invoke(cli, command)
-    assert result.exit_code == 0, result.output
-    return project / "templates" / "procedures" / f"{procedure}.approval.json"
+    procedures = (
+        [procedure]
+        if procedure
+        else sorted(
+            path.name.removesuffix(".html.j2")
+            for path in (project / "templates" / "procedures").glob("*.html.j2")
+        )
+    )
+    for name in procedures:
+        command = ["--project", str(project), "approve", name, "--by", APPROVER]
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    return project / "templates" / "procedures" / f"{procedure or 'kyphoplasty'}.approval.json"
 
 
 def fill_untranslated(project: Path, locale: str) -> list[str]:
@@ -374,7 +398,8 @@ def stamp_page(data: bytes, text: str, page: int = 0) -> bytes:
 
 @pytest.fixture(scope="session")
 def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the bundled project with its en and es PDFs released; returns the project.
+    """A copy of the bundled project with its en and es kyphoplasty PDFs released; returns the
+    project.
 
     The approval and the es sign-off are a test clinician's and a test reviewer's, recorded in
     this throwaway copy only.
@@ -384,7 +409,8 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
     review(project, "es")
     result = CliRunner().invoke(
         cli,
-        ["--project", str(project), "build", "--release", "-l", "en", "-l", "es", "-f", "pdf"],
+        ["--project", str(project), "build", "--release", "-l", "en", "-l", "es", "-f", "pdf"]
+        + ["-p", "kyphoplasty"],
     )
     assert result.exit_code == 0, result.output
     return project

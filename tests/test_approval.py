@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import (
     APPROVER,
+    LOCALES,
     REPO,
     REVIEWER,
     approve,
@@ -71,8 +72,12 @@ def _approval_line(runner: CliRunner, project: Path) -> str:
     return next(line for line in output.splitlines() if line.split()[1] == "approval")
 
 
+# Kyphoplasty's PDFs alone: the other bundled procedure is not approved in these copies.
+KYPHOPLASTY = ("-f", "pdf", "-p", "kyphoplasty")
+
+
 def test_approve_release_change_a_sentence_refused_again(project: Path, runner: CliRunner) -> None:
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", *KYPHOPLASTY)
     assert code == 1
     assert (
         f"{TEMPLATE}: en: kyphoplasty: source text not approved: no clinician has approved it "
@@ -107,7 +112,7 @@ def test_approve_release_change_a_sentence_refused_again(project: Path, runner: 
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["approved_at"])
     assert re.fullmatch(r"[0-9a-f]{64}", record["fingerprint"])
 
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", *KYPHOPLASTY)
     assert code == 0, output
     ledger = json.loads(next((project / "releases").glob("*.json")).read_text("utf-8"))
     assert [(f["path"], f["translation_status"]) for f in ledger["forms"]] == [
@@ -123,7 +128,7 @@ def test_approve_release_change_a_sentence_refused_again(project: Path, runner: 
         f"kyphoplasty              approval not approved (it changed since {APPROVER} "
         f"approved it at {record['approved_at']})"
     )
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", *KYPHOPLASTY)
     assert code == 1
     assert output.splitlines()[0] == "release refused:"
     assert (
@@ -133,7 +138,7 @@ def test_approve_release_change_a_sentence_refused_again(project: Path, runner: 
     assert len(list((project / "releases").glob("*.json"))) == 1
 
     # A preview shows what the released form would be: unapproved, and saying so.
-    code, output = _run(runner, project, "build", "-l", "en", "-f", "pdf", "-f", "html")
+    code, output = _run(runner, project, "build", "-l", "en", "-f", "html", *KYPHOPLASTY)
     assert code == 0, output
     assert PdfReader(pdf).metadata["/ConsentgenTranslationStatus"] == "unapproved"
     assert NOTICE in pdftotext(pdf, 1)
@@ -146,7 +151,7 @@ def test_approve_release_change_a_sentence_refused_again(project: Path, runner: 
     # Approved again as it now reads (and the new sentence extracted): released again.
     assert _run(runner, project, "extract")[0] == 0
     approve(project)
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", *KYPHOPLASTY)
     assert code == 0, output
     assert "wrote build/en/kyphoplasty.pdf" in output  # the approval alone changed: rendered again
     assert PdfReader(pdf).metadata["/ConsentgenTranslationStatus"] == "reviewed"
@@ -158,11 +163,11 @@ def test_approve_release_change_a_sentence_refused_again(project: Path, runner: 
     [
         lambda project: _change_a_sentence(project / TEMPLATE, "{% block procedure_body %}"),
         lambda project: _change_a_sentence(
-            project / "templates" / "partials" / "consent_statement.html.j2"
+            project / "templates" / "blocks" / "spine-augmentation.html.j2"
         ),
         _rename_the_institution,
     ],
-    ids=["template-sentence", "partial-sentence", "institution-name"],
+    ids=["template-sentence", "block-sentence", "institution-name"],
 )
 def test_whatever_changes_the_wording_undoes_the_approval(
     project: Path, runner: CliRunner, change: Callable[[Path], None]
@@ -208,16 +213,23 @@ def test_list_shows_the_approval_beside_each_locales_review(
     assert code == 0, output
     # Reviewed, but of a procedure no clinician approved: unapproved, the worse status.
     assert output.splitlines() == [
-        "kyphoplasty              approval not approved (no clinician has approved it)",
-        "kyphoplasty              en       100%  unapproved (source language)",
-        f"kyphoplasty              es       100%  unapproved (translation reviewed by {REVIEWER})",
+        f"{procedure:<24} {line}"
+        for procedure in ("kyphoplasty", "vertebroplasty")
+        for line in (
+            "approval not approved (no clinician has approved it)",
+            "en       100%  unapproved (source language)",
+            f"es       100%  unapproved (translation reviewed by {REVIEWER})",
+        )
     ]
-    approved_at = json.loads(approve(project).read_text("utf-8"))["approved_at"]
+    approved_at = json.loads(approve(project, "kyphoplasty").read_text("utf-8"))["approved_at"]
     code, output = _run(runner, project, "list")
     assert output.splitlines() == [
         f"kyphoplasty              approval approved by {APPROVER} ({approved_at})",
         "kyphoplasty              en       100%  reviewed (source language)",
         f"kyphoplasty              es       100%  reviewed (by {REVIEWER})",
+        "vertebroplasty           approval not approved (no clinician has approved it)",
+        "vertebroplasty           en       100%  unapproved (source language)",
+        f"vertebroplasty           es       100%  unapproved (translation reviewed by {REVIEWER})",
     ]
 
 
@@ -245,8 +257,11 @@ def test_a_reviewed_translation_of_an_unapproved_procedure_is_unapproved(
     assert code == 1
     assert output.splitlines() == [
         "release refused:",
-        "held back: es/kyphoplasty: the form is unapproved: the kyphoplasty source text has no "
-        "current clinical approval",
+        *(
+            f"held back: es/{procedure}: the form is unapproved: the {procedure} source text has "
+            "no current clinical approval"
+            for procedure in ("kyphoplasty", "vertebroplasty")
+        ),
     ]
     assert not (project / "releases").exists()
 
@@ -254,14 +269,6 @@ def test_a_reviewed_translation_of_an_unapproved_procedure_is_unapproved(
 def test_release_ready_releases_only_approved_procedures(project: Path, runner: CliRunner) -> None:
     """Two procedures, one approved: its forms are released, the other's are held back."""
     procedures = project / "templates" / "procedures"
-    text = (procedures / "kyphoplasty.html.j2").read_text("utf-8")
-    (procedures / "vertebroplasty.html.j2").write_text(text, "utf-8")
-    settings = project / "pyproject.toml"
-    settings.write_text(
-        settings.read_text("utf-8") + "\n[tool.consentgen.procedures.vertebroplasty]\n"
-        'form_id = "CF-SPINE-015"\nversion = "1.0"\nrevision_date = "2026-11-28"\n',
-        "utf-8",
-    )
     approve(project, "kyphoplasty")
     code, output = _run(runner, project, "build", "--release-ready", "-l", "en", "-f", "html")
     assert code == 0, output
@@ -284,7 +291,8 @@ def test_approve_refuses_an_unknown_or_unwritten_procedure(
     code, output = _run(runner, project, "approve", "hip-replacement", "--by", APPROVER)
     assert code == 2
     assert output.splitlines() == [
-        "templates/procedures: unknown procedure 'hip-replacement' (known: kyphoplasty)"
+        "templates/procedures: unknown procedure 'hip-replacement' "
+        "(known: kyphoplasty, vertebroplasty)"
     ]
     assert _run(runner, project, "new", "hip-replacement")[0] == 0
     settings = project / "pyproject.toml"
@@ -309,10 +317,14 @@ def test_the_bundled_procedure_is_not_approved(runner: CliRunner) -> None:
     assert list(REPO.rglob("*.approval.json")) == []
     code, output = _run(runner, REPO, "list")
     assert code == 0, output
-    assert output.splitlines()[0] == (
-        "kyphoplasty              approval not approved (no clinician has approved it)"
-    )
-    assert all(" unapproved (" in line for line in output.splitlines()[1:])
+    lines = output.splitlines()
+    assert [line for line in lines if " approval " in line] == [
+        f"{procedure:<24} approval not approved (no clinician has approved it)"
+        for procedure in ("kyphoplasty", "vertebroplasty")
+    ]
+    assert lines[0].startswith("kyphoplasty ")
+    assert len(lines) == 2 * (1 + len(LOCALES))
+    assert all(" unapproved (" in line for line in lines if " approval " not in line)
 
 
 def test_verify_says_a_form_released_as_unapproved_is_not_for_clinical_use(

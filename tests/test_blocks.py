@@ -73,24 +73,29 @@ def test_a_block_change_rebuilds_exactly_the_forms_that_use_it(
     )
     args = ("build", "-l", "en", "-f", "html")
     assert _run(runner, project, *args)[0] == 0
-    # bone-cement: kyphoplasty's only. A new version and a reworded sentence: kyphoplasty's form
-    # is made again and changes; the knee form is up to date.
+    # bone-cement: kyphoplasty's and vertebroplasty's, not the knee's. A new version and a
+    # reworded sentence that only kyphoplasty's form shows (its leaks are seen on X-rays): both
+    # forms are made again, kyphoplasty's changes, vertebroplasty's is the same; the knee form
+    # is up to date.
     block = project / BLOCKS / "bone-cement.html.j2"
-    _edit(block, "version: 1", "version: 2")
+    _edit(block, "version: 2", "version: 3")
     _edit(block, "CT scans find it more often.", "CT scans find it more often still.")
     code, output = _run(runner, project, *args)
     assert code == 0, output
     assert "wrote build/en/kyphoplasty.html" in output
-    assert "built 2 files, 0 unchanged, 1 up to date" in output  # the form and the manifest
+    assert "wrote build/en/vertebroplasty.html" not in output
+    # kyphoplasty's form and the manifest; vertebroplasty's the same; the knee's up to date
+    assert "built 2 files, 1 unchanged, 1 up to date" in output
     manifest = json.loads((project / "build" / "manifest.json").read_text("utf-8"))
-    kyphoplasty = next(a for a in manifest["artifacts"] if a["path"] == "en/kyphoplasty.html")
-    assert kyphoplasty["blocks"]["bone-cement"] == "2"
+    for procedure in ("kyphoplasty", "vertebroplasty"):
+        form = next(a for a in manifest["artifacts"] if a["path"] == f"en/{procedure}.html")
+        assert form["blocks"]["bone-cement"] == "3"
     knee = next(a for a in manifest["artifacts"] if a["path"] == "en/knee-injection.html")
     assert "bone-cement" not in knee["blocks"] and "radiation" in knee["blocks"]
-    # radiation: both procedures use it; both are made again (a comment changes no byte).
+    # radiation: every procedure uses it; all are made again (a comment changes no byte).
     _edit(project / BLOCKS / "radiation.html.j2", "version: 1", "version: 1.1")
     code, output = _run(runner, project, *args)
-    assert "built 1 files, 2 unchanged, 0 up to date" in output  # the manifest's versions
+    assert "built 1 files, 3 unchanged, 0 up to date" in output  # the manifest's versions
 
 
 def test_a_block_that_rewords_a_procedure_makes_it_unapproved(
@@ -133,42 +138,62 @@ def test_a_frequency_changed_in_the_data_changes_every_locale_and_nothing_else(
             assert 'data-frequency="1/12"' not in html, procedure
 
 
+SPINE = "templates/blocks/spine-augmentation.html.j2"
+
+
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
         (
             (
+                "templates/procedures/kyphoplasty.html.j2",
                 '"source": "FREE (Wardlaw 2009, Lancet), Findings: 25% within a year"',
                 '"source": ""',
             ),
-            "kyphoplasty: data-risk=new-fracture: a frequency names no source (document and "
-            "section)",
+            [
+                "kyphoplasty: data-risk=new-fracture: a frequency names no source (document and "
+                "section)"
+            ],
         ),
         (
-            ("Rarely, blood collects around the", "In 3 of 100 cases, blood collects around the"),
-            "kyphoplasty: data-risk=bleeding states a number outside its frequency data "
-            "(100, 3): give it as a frequency (partials/frequency.html.j2)",
+            (
+                SPINE,
+                "Rarely, blood collects around the",
+                "In 3 of 100 cases, blood collects around the",
+            ),
+            [
+                f"{procedure}: data-risk=bleeding states a number outside its frequency data "
+                "(100, 3): give it as a frequency (partials/frequency.html.j2)"
+                for procedure in ("kyphoplasty", "vertebroplasty")
+            ],
         ),
         (
-            ("A rib can break while", "A rib breaks in twenty people while"),
-            "kyphoplasty: data-risk=rib-fracture states a number outside its frequency data "
-            "(twenty): give it as a frequency (partials/frequency.html.j2)",
+            (SPINE, "A rib can break while", "A rib breaks in twenty people while"),
+            [
+                f"{procedure}: data-risk=rib-fracture states a number outside its frequency data "
+                "(twenty): give it as a frequency (partials/frequency.html.j2)"
+                for procedure in ("kyphoplasty", "vertebroplasty")
+            ],
         ),
     ],
 )
 def test_check_holds_risk_numbers_to_the_data(
-    project: Path, runner: CliRunner, edit: tuple[str, str], expected: str
+    project: Path, runner: CliRunner, edit: tuple[str, str, str], expected: list[str]
 ) -> None:
+    """In a procedure's own item, or in a block's item that every procedure using it shows."""
     assert not [
         p
         for p in json.loads(_run(runner, project, "check", "-l", "en", "--json")[1])["problems"]
         if p["check"] == "frequencies"
     ]
-    _edit(project / TEMPLATE, *edit)
+    path, old, new = edit
+    _edit(project / path, old, new)
     code, output = _run(runner, project, "check", "-l", "en", "--json")
     found = [p for p in json.loads(output)["problems"] if p["check"] == "frequencies"]
-    assert [p["message"] for p in found] == [expected]
-    assert found[0]["where"] == "templates/procedures/kyphoplasty.html.j2"
+    assert [p["message"] for p in found] == expected
+    assert [p["where"] for p in found] == [
+        f"templates/procedures/{m.split(':')[0]}.html.j2" for m in expected
+    ]
 
 
 def test_a_block_asked_for_an_item_it_lacks_stops_at_that_line(
@@ -184,7 +209,7 @@ def test_a_block_asked_for_an_item_it_lacks_stops_at_that_line(
         for n, text in enumerate((project / TEMPLATE).read_text("utf-8").splitlines(), 1)
         if "cement-embolsm" in text
     )
-    code, output = _run(runner, project, "build", "-l", "en", "-f", "html")
+    code, output = _run(runner, project, "build", "-l", "en", "-f", "html", "-p", "kyphoplasty")
     assert code == 2
     assert output.splitlines()[-1] == f"{TEMPLATE}:{line}: the block has no item 'cement-embolsm'"
 

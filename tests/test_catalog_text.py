@@ -136,9 +136,9 @@ def test_update_keeps_comments_in_the_list_and_names_the_line_it_cannot_add(
 
 
 def test_the_scaffolds_own_note_is_not_a_todo(project: Path, runner: CliRunner) -> None:
-    code, output = _run(runner, project, "new", "vertebroplasty")
+    code, output = _run(runner, project, "new", "sacroplasty")
     assert code == 0, output
-    template = project / "templates" / "procedures" / "vertebroplasty.html.j2"
+    template = project / "templates" / "procedures" / "sacroplasty.html.j2"
     code, output = _run(runner, project, "check", "-l", "en")
     assert "placeholder text (TODO) not yet written" in output
     template.write_text(template.read_text("utf-8").replace("TODO: ", "Written: "), "utf-8")

@@ -108,6 +108,13 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _is_worker(pid: int) -> bool:
     try:
         return b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -363,7 +370,9 @@ def test_jobs_are_capped_at_the_cpus_available(project: Path) -> None:
     workers: dict[int, str] = {}
     while build.poll() is None:
         for pid in _descendants(build.pid):
-            if _is_worker(pid):
+            # The build's own children: a worker's fc-match, forked and not yet exec'd, shows
+            # the worker's command line for a moment.
+            if _is_worker(pid) and _parent(pid) == build.pid:
                 workers.setdefault(pid, Path(f"/proc/{pid}/stat").read_text()[:80])
         time.sleep(0.05)
     out, err = build.communicate()

@@ -94,7 +94,9 @@ def _insert(path: Path, anchor: str, text: str) -> int:
 
 
 def _build(project: Path, runner: CliRunner, *args: str) -> Result:
-    return runner.invoke(cli, ["--project", str(project), "build", *args])
+    """The kyphoplasty forms built (the attacks are on its template, or on what every form
+    shares): another procedure's forms would be built beside a refused one."""
+    return runner.invoke(cli, ["--project", str(project), "build", "-p", "kyphoplasty", *args])
 
 
 def _refused(project: Path, runner: CliRunner, *args: str) -> str:
@@ -402,7 +404,8 @@ def _build_with_time_limit(project: Path, seconds: int) -> subprocess.CompletedP
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     return subprocess.run(
-        [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-l", "en"],
+        [sys.executable, "-m", "consentgen", "--project", str(project), "build", "-l", "en"]
+        + ["-p", "kyphoplasty"],
         capture_output=True,
         text=True,
         env=env,

@@ -23,7 +23,8 @@ from pypdf import PdfReader
 from consentgen.build.commit import HOLD_COMMIT
 
 ES_PO = Path("locales/es/LC_MESSAGES/messages.po")
-LOCALES = ("-l", "en", "-l", "es", "-l", "ar")
+# Kyphoplasty in three locales: left to right, right to left.
+FORMS = ("-p", "kyphoplasty", "-l", "en", "-l", "es", "-l", "ar")
 
 
 def _consentgen(project: Path, *args: str, hold: int | None = None) -> subprocess.Popen[str]:
@@ -41,7 +42,7 @@ def _consentgen(project: Path, *args: str, hold: int | None = None) -> subproces
 
 
 def _build(project: Path) -> None:
-    process = _consentgen(project, "-j", "2", *LOCALES)
+    process = _consentgen(project, "-j", "2", *FORMS)
     output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output
 
@@ -75,7 +76,7 @@ def test_a_build_killed_in_the_middle_of_its_write_leaves_a_consistent_build(
     po.write_text(
         po.read_text("utf-8").replace('msgstr "Firmas"', 'msgstr "Firmas y fechas"', 1), "utf-8"
     )
-    second = _consentgen(project, "-j", "2", *LOCALES, hold=1)
+    second = _consentgen(project, "-j", "2", *FORMS, hold=1)
     assert second.stdout is not None
     seen = []
     for line in second.stdout:

@@ -86,6 +86,10 @@ def _set_version(project: Path, old: str, new: str) -> None:
     settings.write_text(text.replace(f'version = "{old}"', f'version = "{new}"'), "utf-8")
 
 
+# The PDFs of the procedure the released copy released.
+KYPHOPLASTY = ("-f", "pdf", "-p", "kyphoplasty")
+
+
 def test_a_later_release_replaces_the_earlier_record_and_a_preview_drops_a_stale_one(
     released: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
@@ -96,7 +100,7 @@ def test_a_later_release_replaces_the_earlier_record_and_a_preview_drops_a_stale
 
     _set_version(project, "1.0", "1.1")
     approve(project)  # a new version is approved anew (in this copy only)
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-l", "es", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", "-l", "es", *KYPHOPLASTY)
     assert code == 0, output
     second = _record(build, "en")
     assert second.id != first.id
@@ -110,13 +114,13 @@ def test_a_later_release_replaces_the_earlier_record_and_a_preview_drops_a_stale
 
     # The same bytes released again: the same record, byte for byte.
     before = (build / "en" / "kyphoplasty.pdf.fhir.json").read_bytes()
-    code, output = _run(runner, project, "build", "--release", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "--release", "-l", "en", *KYPHOPLASTY)
     assert code == 0, output
     assert (build / "en" / "kyphoplasty.pdf.fhir.json").read_bytes() == before
 
     # A preview that replaces the English PDF removes its record; the Spanish one stays.
     _set_version(project, "1.1", "1.2")
-    code, output = _run(runner, project, "build", "-l", "en", "-f", "pdf")
+    code, output = _run(runner, project, "build", "-l", "en", *KYPHOPLASTY)
     assert code == 0, output
     assert not (build / "en" / "kyphoplasty.pdf.fhir.json").exists()
     assert (build / "es" / "kyphoplasty.pdf.fhir.json").is_file()

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, SECTIONS
 from formparse import read_form
 
 from consentgen.cli import cli
@@ -19,19 +19,6 @@ from consentgen.render.blocks import blocks_of
 from consentgen.settings import load_settings
 
 SETTINGS = load_settings(REPO)
-SECTIONS = (
-    "about",
-    "anesthesia",
-    "steps",
-    "benefits",
-    "risks",
-    "alternatives",
-    "no-treatment",
-    "before-after",
-    "your-rights",
-    "consent",
-    "signatures",
-)
 RISKS = {
     "cement-leak",
     "new-fracture",

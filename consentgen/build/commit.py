@@ -193,5 +193,7 @@ def merge_shards(settings: Settings, manifests: list[Path], target: Path) -> lis
         target.with_name("index.html"),
         render_index(settings, artifacts, source_renderer(settings)),
     )
-    atomic_write(target, manifest_bytes(artifacts))
+    # As a whole build's manifest says, so that a build into the merged folder keeps its index.
+    index_inputs = index_sha256(settings, artifacts)
+    atomic_write(target, manifest_bytes(artifacts, index_inputs=index_inputs))
     return artifacts

@@ -52,9 +52,14 @@ def read_block(settings: Settings, path: Path) -> Block:
     """A block's front matter; a block without one is a one-line error naming its file."""
     shown = display_path(path, settings.root)
     try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(shown, f"cannot read the block ({exc})") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, f"cannot read the block ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(shown, "not UTF-8 text", line) from None
     match = _FRONT_MATTER.match(text)
     if match is None:
         raise InputError(
