@@ -118,9 +118,14 @@ def what_signers_saw(reader: PdfFileReader, embedded: list[object]) -> list[str]
         if changed:
             problems.append(f"{', '.join(sorted(changed))} changed after {name} was signed")
         if filled:
+            was = (
+                "it was empty then and belongs"
+                if len(filled) == 1
+                else "they were empty then and belong"
+            )
             problems.append(
                 f"{', '.join(sorted(filled))} filled in after {name} was signed, although "
-                "it was empty then and belongs to a signer who had signed"
+                f"{was} to a signer who had signed"
             )
         if added:
             problems.append(f"field(s) {', '.join(added)} added after {name} was signed")

@@ -281,6 +281,15 @@ def test_anything_after_the_last_signature_is_altered(
             "teaching_exams_yes filled in after patient_signature was signed, although it was "
             "empty then and belongs to a signer who had signed",
         ),
+        (
+            {"teaching_exams_no": "/Off", "patient_name": "Someone else"},
+            "patient_name, teaching_exams_no changed after patient_signature was signed",
+        ),
+        (
+            {"teaching_exams_yes": "/Yes", "specific_risks": "none"},
+            "specific_risks, teaching_exams_yes filled in after patient_signature was signed, "
+            "although they were empty then and belong to a signer who had signed",
+        ),
     ],
 )
 def test_what_the_patient_saw_stays_as_they_signed_it(
@@ -480,3 +489,176 @@ def test_verify_in_a_project_reads_its_ledger(project: Path, released_form: byte
         project / "elsewhere", project / "returned.pdf", [project / "releases"], []
     )
     assert report.unaltered
+
+
+# verify --fhir: the Consent of a verified form.
+
+
+def test_a_verified_form_yields_its_consent_and_only_a_verified_one(
+    project: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from consentgen.verify.records import write_consent
+
+    data = sign(_patient_named(released_form), "patient_signature", "patient", pki)
+    report, lines = _verify(project, data, [pki["ca"]])
+    assert report.verified and lines[-1] == UNALTERED
+    returned = project / "returned.pdf"
+    out = project / "records" / "consent.json"
+    out.parent.mkdir()
+    write_consent(report, returned, out, "Riverside General Hospital")
+    bundle = Bundle.model_validate_json(out.read_bytes())
+    consent, reference = (entry.resource for entry in bundle.entry)
+    (signature,) = [s for s in report.signatures if s.field == "patient_signature"]
+    assert signature.signed_at is not None
+    assert consent.patient.display == "Ana" and consent.performer[0].display == "Ana"
+    assert consent.dateTime.isoformat() == signature.signed_at
+    assert consent.organization[0].display == "Riverside General Hospital"
+    attachment = consent.sourceAttachment
+    assert (attachment.url, attachment.size) == ("../returned.pdf", len(data))
+    assert attachment.title == report.released.path == "en/kyphoplasty.pdf"  # no PDF title
+    assert consent.language == "en"
+    assert {i.value for i in reference.identifier} == {"CF-SPINE-014", "CF-SPINE-014:1.0"}
+    assert reference.context.related[0].reference == bundle.entry[0].fullUrl
+
+    # Signed for the patient by someone else: the record says so.
+    report.values["patient_relationship"] = "daughter"
+    write_consent(report, returned, out, "Riverside General Hospital")
+    consent = Bundle.model_validate_json(out.read_bytes()).entry[0].resource
+    assert consent.patient.display == "the patient represented by Ana (daughter)"
+    assert consent.performer[0].display == "Ana"
+
+    # Nobody named: the form's label names the patient.
+    report.values.pop("patient_relationship")
+    report.values["patient_name"] = ""
+    write_consent(report, returned, out, "Riverside General Hospital")
+    consent = Bundle.model_validate_json(out.read_bytes()).entry[0].resource
+    assert consent.patient.display == "the patient named on the form"
+    assert consent.performer is None
+
+    # Not verified (no trust anchor): no Consent.
+    unverified, _ = _verify(project, data)
+    with pytest.raises(ValueError, match="only a verified form has a Consent"):
+        write_consent(unverified, returned, project / "other.json", "Riverside General Hospital")
+    assert not (project / "other.json").exists()
+
+
+# Completeness, within verify: only of the form as released and signed.
+
+
+def test_a_signed_form_missing_a_line_is_incomplete_and_an_altered_one_only_altered(
+    project: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    data = sign(released_form, "patient_signature", "patient", pki)
+    report, lines = _verify(project, data, [pki["ca"]])
+    assert lines[-2:] == [
+        "INCOMPLETE: patient_name is empty (the patient's printed name; patient signed)",
+        "result: INCOMPLETE - unaltered released form, but 1 item(s) a surveyor would cite are "
+        "missing",
+    ]
+    assert report.unaltered and not report.complete and not report.verified
+    # The name written in after the patient signed, and the provider's signature on top: the
+    # form is altered, and that is all it is (what is missing of an altered form is moot).
+    later = _update(data, _set_fields({"patient_name": "Ana", "provider_name": "Dr Who"}))
+    report, lines = _verify(
+        project, sign(later, "provider_signature", "provider", pki), [pki["ca"]]
+    )
+    assert _altered(lines) and report.missing == []
+    assert not [line for line in lines if line.startswith("INCOMPLETE")]
+
+
+def test_a_signed_form_of_no_release_is_not_released_and_nothing_else(
+    project: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    data = bytearray(released_form)
+    data[data.index(b"bleeding")] ^= 0x20
+    signed = sign(bytes(data), "patient_signature", "patient", pki)
+    signed = sign(signed, "provider_signature", "provider", pki)
+    report, lines = _verify(project, signed, [pki["ca"]])
+    # Nothing to compare it with: no completeness, no problems, only the verdict.
+    assert report.released is None and report.problems == [] and report.missing == []
+    assert lines[-1].startswith("result: NOT RELEASED FOR CLINICAL USE - no release")
+    # Each signature checked alone (pyHanko's own difference analysis): the first covers all
+    # but the second, which only signs.
+    assert [
+        (s.field, s.ok, s.trusted, s.covers_all_but_later_signatures) for s in report.signatures
+    ] == [
+        ("patient_signature", True, True, True),
+        ("provider_signature", True, True, True),
+    ]
+    assert all(s.signed_at and s.signed_at[:4].isdigit() for s in report.signatures)
+
+
+def test_a_released_form_whose_end_cannot_be_found_is_altered(
+    tmp_path: Path, released_form: bytes
+) -> None:
+    """A ledger entry of bytes that do not end a PDF revision (an older tool, a hand edit):
+    nothing after them can be vouched for."""
+    cut = released_form[:-40]
+    (tmp_path / "released.pdf").write_bytes(cut)
+    hand_made_release(tmp_path, tmp_path / "released.pdf", "en", "reviewed")
+    report, lines = _verify(tmp_path, released_form)
+    assert _altered(lines) == ["the released form's end cannot be found"]
+    assert report.released is not None and report.added_bytes == 40
+
+
+def _settings_project(folder: Path, released_form: bytes, settings: str) -> Path:
+    (folder / "released.pdf").write_bytes(released_form)
+    hand_made_release(folder, folder / "released.pdf", "en", "reviewed")
+    (folder / "pyproject.toml").write_text(
+        '[tool.consentgen]\ninstitution_name = "Lakeside Clinic"\n'
+        'hospital_phone_day = "(555) 555-0100"\nhospital_phone_night = "(555) 555-0101"\n'
+        + settings,
+        "utf-8",
+    )
+    return folder
+
+
+def test_verify_in_a_project_takes_its_trust_anchors_limit_and_name(
+    tmp_path: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    (tmp_path / "ca.pem").write_bytes(pki["ca"].read_bytes())
+    project = _settings_project(tmp_path, released_form, 'trust_anchors = ["ca.pem"]\n')
+    returned = tmp_path / "returned.pdf"
+    returned.write_bytes(sign(_patient_named(released_form), "patient_signature", "patient", pki))
+    consent = tmp_path / "consent.json"
+    report = verify_in_project(project, returned, [], [], fhir=consent)
+    assert report.verified and report.trust_checked
+    record = json.loads(consent.read_text("utf-8"))["entry"][0]["resource"]
+    assert record["organization"] == [{"display": "Lakeside Clinic"}]
+    assert record["patient"] == {"display": "Ana"}
+    assert record["sourceAttachment"]["url"] == "returned.pdf"
+
+
+def test_verify_in_a_project_without_anchors_does_not_vouch_for_signers(
+    tmp_path: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    project = _settings_project(tmp_path, released_form, "verify_max_mb = 0.5\n")
+    returned = tmp_path / "returned.pdf"
+    returned.write_bytes(sign(_patient_named(released_form), "patient_signature", "patient", pki))
+    consent = tmp_path / "consent.json"
+    report = verify_in_project(project, returned, [], [], fhir=consent)
+    assert report.signers_unverified and not report.unaltered and not consent.exists()
+    accepted = verify_in_project(project, returned, [], [], accept_unverified=True, fhir=consent)
+    assert accepted.unaltered and accepted.verified and consent.is_file()
+    # Past the project's limit: refused before it is read.
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.7\n" + b" " * 600_000)
+    with pytest.raises(ConsentgenError, match="larger than a returned form may be: 0.5 MB"):
+        verify_in_project(project, tmp_path / "big.pdf", [], [])
+
+
+def test_verify_outside_a_project_holds_files_to_50_mb(
+    tmp_path: Path, released_form: bytes
+) -> None:
+    (tmp_path / "released.pdf").write_bytes(released_form)
+    hand_made_release(tmp_path, tmp_path / "released.pdf", "en", "reviewed")
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as handle:
+        handle.truncate(50_500_000)  # sparse: no disk used
+    with pytest.raises(ConsentgenError) as caught:
+        verify_in_project(tmp_path, huge, [tmp_path / "releases"], [])
+    assert str(caught.value) == (
+        f"{huge}: 50.5 MB, larger than a returned form may be: 50 MB (verify_max_mb in the "
+        "settings)"
+    )
