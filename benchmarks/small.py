@@ -81,7 +81,7 @@ def best(rounds: int, *measures: object) -> list[float]:
 def signed_four_times(project: Path, folder: Path) -> Path:
     """The English form, released in the copy, filled in and signed by all four signers."""
     sys.path[:0] = [str(REPO / "tests")]
-    from conftest import approve, make_pki, sign  # the tests' own helpers
+    from conftest import PATIENT_PART, approve, fill_fields, make_pki, sign  # the tests' own
 
     approve(project)
     subprocess.run(
@@ -91,9 +91,18 @@ def signed_four_times(project: Path, folder: Path) -> Path:
     )  # fmt: skip
     pki = make_pki(folder)
     data = (project / "build" / "en" / f"{PROCEDURE}.pdf").read_bytes()
+    # Each signer fills in their own lines, then signs: a complete form, as verify expects.
+    filled_by = {
+        "patient": PATIENT_PART,
+        "provider": {"provider_name": "Dr Ann Lee"},
+        "interpreter": {"interpreter_name": "Luis Ortega", "interpreter_language": "Spanish",
+                        "interpreter_in_person": "/Yes"},
+        "witness": {"witness_name": "Sam Reed"},
+    }  # fmt: skip
     for role, who in (("patient", "patient"), ("provider", "provider"), ("interpreter", "patient"),
                       ("witness", "provider")):  # fmt: skip
-        data = sign(data, f"{role}_signature", who, pki)
+        values = {f"{role}_date": "2026-12-07", f"{role}_time": "10:30", **filled_by[role]}
+        data = sign(fill_fields(data, values), f"{role}_signature", who, pki)
     path = folder / "signed.pdf"
     path.write_bytes(data)
     return path
