@@ -20,7 +20,9 @@ def write_consent(report: VerifyReport, pdf: Path, out: Path, organization: str)
     values = report.values
     name = values.get("patient_name", "")
     relationship = values.get("patient_relationship", "")
-    patient = f"the patient represented by {name} ({relationship})" if relationship else name
+    patient = (
+        f"the patient represented by {name} ({relationship})" if name and relationship else name
+    )
     signed = {s.field: s.signed_at for s in report.signatures if s.signed_at}
     signed_at = signed.get("patient_signature") or min(signed.values(), default=None)
     url = Path(os.path.relpath(pdf.resolve(), out.resolve().parent)).as_posix()

@@ -4,6 +4,7 @@ signed form, on the field values alone (consentgen.verify.completeness)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from conftest import helvetica
@@ -104,6 +105,15 @@ def test_each_signer_who_signed_needs_a_name_date_and_time(
     others = ALL_SIGNED - {f"{signer}_signature"}
     expected = ["patient_signature is not signed"] if signer == "patient" else []
     assert missing_items(values, others) == expected
+
+
+def test_a_signer_who_did_not_sign_does_not_excuse_a_later_one() -> None:
+    values = _complete()
+    values["interpreter_name"] = ""
+    signed = ALL_SIGNED - {"provider_signature"}
+    assert missing_items(values, signed) == [
+        "interpreter_name is empty (the interpreter's printed name; interpreter signed)"
+    ]
 
 
 def test_an_interpreter_who_signed_names_the_language() -> None:
@@ -248,3 +258,48 @@ def test_the_values_as_the_file_ends_stripped_and_ticked() -> None:
     }
     # A later update wins: the box unticked again.
     assert _values(_filled(data, {"biopsy_yes": "/Off"}))["biopsy_yes"] == ""
+
+
+def _edited(data: bytes, edits: dict[str, dict[str, object]]) -> bytes:
+    """An update that sets (or, with None, removes) keys of fields' dictionaries."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    for ref in writer.root["/AcroForm"]["/Fields"]:
+        widget = ref.get_object()
+        for key, value in edits.get(str(widget.get("/T")), {}).items():
+            if value is None:
+                widget.pop(pdf_name(key), None)
+            else:
+                widget[pdf_name(key)] = pdf_name(value) if str(value).startswith("/") else value
+        writer.mark_update(ref)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_box_s_value_wins_over_its_appearance_and_either_alone_counts() -> None:
+    data = _edited(
+        _form(),
+        {
+            "biopsy_yes": {"/V": "/Off", "/AS": "/Yes"},  # unticked, whatever it shows
+            "biopsy_no": {"/V": None, "/AS": "/Yes"},  # no value: its appearance
+        },
+    )
+    values = _values(data)
+    assert (values["biopsy_yes"], values["biopsy_no"]) == ("", "/Yes")
+    data = _edited(_form(), {"biopsy_yes": {"/V": "/Yes", "/AS": None}})
+    assert _values(data)["biopsy_yes"] == "/Yes"
+
+
+def test_a_text_field_without_a_value_is_empty() -> None:
+    data = _edited(_form(), {"practitioner": {"/V": None}, "procedure_site": {"/V": None}})
+    values = _values(data)
+    assert (values["practitioner"], values["procedure_site"]) == ("", "")
+
+
+def test_a_signed_signature_field_says_so(pki: dict[str, Path]) -> None:
+    from conftest import sign
+
+    assert _values(_form())["patient_signature"] == ""
+    assert _values(sign(_form(), "patient_signature", "patient", pki))["patient_signature"] == (
+        "signed"
+    )

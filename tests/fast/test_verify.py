@@ -22,6 +22,7 @@ from consentgen.errors import ConsentgenError
 from consentgen.ledger import read_ledger
 from consentgen.outputs.fields import FieldPlacement, add_fields
 from consentgen.verify import VerifyReport, describe, verify, verify_in_project
+from consentgen.verify.report import SignatureReport
 from consentgen.verify.signers import what_signers_saw
 
 SIGNATURE = "signature"
@@ -521,6 +522,22 @@ def test_a_verified_form_yields_its_consent_and_only_a_verified_one(
     assert consent.language == "en"
     assert {i.value for i in reference.identifier} == {"CF-SPINE-014", "CF-SPINE-014:1.0"}
     assert reference.context.related[0].reference == bundle.entry[0].fullUrl
+    assert reference.relatesTo[0].code == "appends"  # to the released form's record
+    assert bundle.timestamp is not None and bundle.timestamp.tzinfo is not None
+
+    # When the patient signed, not when anyone else did.
+    patient_at, earlier = "2026-12-07T10:00:00+00:00", "2026-12-07T09:00:00+00:00"
+    report.signatures[0].signed_at = patient_at
+    report.signatures.append(
+        SignatureReport("witness_signature", True, "W", True, True, True, True, signed_at=earlier)
+    )
+    write_consent(report, returned, out, "Riverside General Hospital")
+    consent = Bundle.model_validate_json(out.read_bytes()).entry[0].resource
+    assert consent.dateTime.isoformat() == patient_at
+    report.signatures[0].signed_at = None  # the patient's software gave no time: the first
+    write_consent(report, returned, out, "Riverside General Hospital")
+    consent = Bundle.model_validate_json(out.read_bytes()).entry[0].resource
+    assert consent.dateTime.isoformat() == earlier
 
     # Signed for the patient by someone else: the record says so.
     report.values["patient_relationship"] = "daughter"
@@ -529,8 +546,8 @@ def test_a_verified_form_yields_its_consent_and_only_a_verified_one(
     assert consent.patient.display == "the patient represented by Ana (daughter)"
     assert consent.performer[0].display == "Ana"
 
-    # Nobody named: the form's label names the patient.
-    report.values.pop("patient_relationship")
+    # Nobody named (a relationship alone says nothing of who): the form's label names the
+    # patient.
     report.values["patient_name"] = ""
     write_consent(report, returned, out, "Riverside General Hospital")
     consent = Bundle.model_validate_json(out.read_bytes()).entry[0].resource
@@ -539,7 +556,7 @@ def test_a_verified_form_yields_its_consent_and_only_a_verified_one(
 
     # Not verified (no trust anchor): no Consent.
     unverified, _ = _verify(project, data)
-    with pytest.raises(ValueError, match="only a verified form has a Consent"):
+    with pytest.raises(ValueError, match="^only a verified form has a Consent$"):
         write_consent(unverified, returned, project / "other.json", "Riverside General Hospital")
     assert not (project / "other.json").exists()
 
