@@ -7,8 +7,9 @@ import subprocess
 
 from conftest import REPO
 
-# Names of documents that are not part of the repository.
-OUTSIDE = ("SPEC.md", "STYLE.md", "shared/seeds", "../shared")
+# Names of documents that are not part of the repository, written in pieces so that this file,
+# read like every other, does not cite them either.
+OUTSIDE = ("SPEC" + ".md", "STYLE" + ".md", "shared" + "/seeds", ".." + "/shared")
 SOURCES = REPO / "docs" / "clinical-sources.md"
 
 
@@ -30,7 +31,7 @@ def test_nothing_cites_a_document_outside_the_repository() -> None:
         f"{name}: {outside}"
         for name, text in _tracked_text_files().items()
         for outside in OUTSIDE
-        if outside in text and name != "tests/test_repository.py"
+        if outside in text
     ]
     assert cited == []
 
