@@ -131,25 +131,26 @@ def commit(
         release = display_path(record, settings.root)
         log(f"released {len(released)} files: {release}")  # type: ignore[operator]
         for content, artifact in records:
-            target = out_dir / artifact.path
-            if not (target.is_file() and holds(target, content)):
-                atomic_write(target, content)
-                report.written.append(artifact.path)
+            _write_if_changed(out_dir, artifact.path, content, report)
             artifacts[artifact.path] = artifact
     finishing: dict[str, bytes | None] = {
         "index.html": index,
         "manifest.json": manifest_bytes(list(artifacts.values()), release, index_inputs),
     }
     for name, made in finishing.items() if staged or not report.failures else ():
-        if made is None:
-            continue
-        target = out_dir / name
-        if not (target.is_file() and holds(target, made)):
-            atomic_write(target, made)
-            report.written.append(name)
+        if made is not None:
+            _write_if_changed(out_dir, name, made, report)
 
 
 HOLD_COMMIT = "CONSENTGEN_TEST_HOLD_COMMIT"
+
+
+def _write_if_changed(out_dir: Path, name: str, content: bytes, report: BuildReport) -> None:
+    """Write a file the build makes whole in memory, unless it already holds those bytes."""
+    target = out_dir / name
+    if not (target.is_file() and holds(target, content)):
+        atomic_write(target, content)
+        report.written.append(name)
 
 
 def _hold_if_asked(written: int) -> None:
