@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
+from consentgen.build.hold import HOLD_RENDER
 from consentgen.cli import cli
 
 TIMEOUT = 300
@@ -46,13 +47,21 @@ def _no_process_outlives_its_test() -> Iterator[None]:
         process.communicate()
 
 
-def _start(project: Path, *args: str, new_session: bool = False) -> subprocess.Popen[str]:
+def _start(
+    project: Path, *args: str, new_session: bool = False, hold_render: int | None = None
+) -> subprocess.Popen[str]:
+    """A build (or other command) in its own process; with hold_render, each process that
+    makes forms holds after making that many (the testing hook in consentgen/build/pool.py)."""
+    env = _environment()
+    env.pop(HOLD_RENDER, None)
+    if hold_render is not None:
+        env[HOLD_RENDER] = str(hold_render)
     process = subprocess.Popen(
         _command(project, *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_environment(),
+        env=env,
         start_new_session=new_session,
     )
     _STARTED.append(process)
@@ -262,13 +271,17 @@ def test_ctrl_c_stops_promptly_keeps_the_build_whole_and_exits_130(
     before = _consistent(project / "build")
     _rename_hospital(project)
     locales = ["-l", "zh_Hans", "-l", "zh_Hant", "-l", "ja", "-l", "ko", "-l", "en", "-l", "es"]
-    build = _start(project, "build", "-j", jobs, *locales, new_session=True)
+    build = _start(project, "build", "-j", jobs, *locales, new_session=True, hold_render=1)
+    # Pressed while rendering, however fast the machine: once a form is made and the rest are not.
+    assert build.stderr is not None
+    held = build.stderr.readline()
+    assert held == f"holding after 1 form(s) made ({HOLD_RENDER})\n", held + build.stderr.read()
     if jobs == "2":
         _wait_until(lambda: len(_descendants(build.pid)) >= 3, build)
-    time.sleep(2)  # rendering
     os.killpg(build.pid, signal.SIGINT)  # as a terminal's Ctrl+C: the whole process group
     children = _descendants(build.pid)
-    out, err = build.communicate(timeout=60)
+    out, rest = build.communicate(timeout=60)
+    err = held + rest
     assert build.returncode == 130, err
     assert err.splitlines()[-1] == "interrupted: staged files removed, earlier outputs kept"
     assert "Traceback" not in err

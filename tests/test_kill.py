@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO, pdftotext
 from pypdf import PdfReader
 
-from consentgen.build.commit import HOLD_COMMIT
+from consentgen.build.hold import HOLD_COMMIT
 
 ES_PO = Path("locales/es/LC_MESSAGES/messages.po")
 # Kyphoplasty in three locales: left to right, right to left.

@@ -5,10 +5,10 @@ manifest last.
 A build killed at any moment leaves every file whole and a manifest whose every entry matches
 its file on disk; the next build redoes what is missing.
 
-A testing hook, never set in use: with CONSENTGEN_TEST_HOLD_COMMIT=N in its environment, a
-build stops for good (until it is killed) just after putting its Nth file in place, and says
-so on stderr. tests/test_kill.py kills it there, in the middle of the write, and looks at
-what it leaves.
+A testing hook, never set in use (hold.py): with CONSENTGEN_TEST_HOLD_COMMIT=N in its
+environment, a build stops for good (until it is killed) just after putting its Nth file in
+place, and says so on stderr. tests/test_kill.py kills it there, in the middle of the write,
+and looks at what it leaves.
 """
 
 from __future__ import annotations
@@ -16,12 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import sys
-import time
 from importlib.metadata import version
 from pathlib import Path
 
+from consentgen.build.hold import HOLD_COMMIT, hold_if_asked
 from consentgen.build.records import record_path, release_records
 from consentgen.build.report import BuildReport
 from consentgen.errors import display_path
@@ -115,7 +113,7 @@ def commit(
         staged[path] = (None, artifact)
         report.written.append(path)
         log(f"wrote {display_path(out_dir / path, settings.root)}")  # type: ignore[operator]
-        _hold_if_asked(len(report.written))
+        hold_if_asked(HOLD_COMMIT, len(report.written), "file(s) put in place")
     for path in sorted(stale):
         (out_dir / path).unlink(missing_ok=True)
     # The ledger records a release once its files are in place. An all-or-nothing release in
@@ -142,24 +140,12 @@ def commit(
             _write_if_changed(out_dir, name, made, report)
 
 
-HOLD_COMMIT = "CONSENTGEN_TEST_HOLD_COMMIT"
-
-
 def _write_if_changed(out_dir: Path, name: str, content: bytes, report: BuildReport) -> None:
     """Write a file the build makes whole in memory, unless it already holds those bytes."""
     target = out_dir / name
     if not (target.is_file() and holds(target, content)):
         atomic_write(target, content)
         report.written.append(name)
-
-
-def _hold_if_asked(written: int) -> None:
-    """The testing hook (see the module's docstring): stop here for good after the Nth file."""
-    if os.environ.get(HOLD_COMMIT, "") == str(written):
-        print(f"holding after {written} file(s) put in place ({HOLD_COMMIT})", file=sys.stderr)
-        sys.stderr.flush()
-        while True:
-            time.sleep(60)
 
 
 def index_sha256(settings: Settings, artifacts: list[Artifact]) -> str:

@@ -4,6 +4,11 @@ pipeline and hands back what it made.
 
 A worker loads the project once (settings, catalogs, Jinja environments, one WeasyPrint font
 configuration) and reuses it for every form; the parent plans, and writes what comes back.
+
+A testing hook, never set in use (hold.py): with CONSENTGEN_TEST_HOLD_RENDER=N in its
+environment, each process that makes forms stops for good (until it is stopped) just after
+making its Nth form, and says so on stderr. tests/test_faults.py presses Ctrl+C there, while
+the build is rendering, however fast the machine.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from consentgen.build.hold import HOLD_RENDER, hold_if_asked
 from consentgen.errors import BAD_INPUT, ConsentgenError, display_path
 from consentgen.files import atomic_write
 from consentgen.i18n.translations import LocaleCatalog
@@ -68,14 +74,20 @@ def time_limit(seconds: float) -> Iterator[None]:
         raise RenderTimeout
 
 
+_made = 0  # forms made in this process, for the testing hook
+
+
 def run_job(maker: FormMaker, job: FormJob) -> FormResult:
     """Make one form within its time limit; a user's mistake becomes the result's error."""
+    global _made
     settings = maker.settings
     started = time.perf_counter()
     try:
         with time_limit(settings.render_timeout):
             result = maker.make(job)
         result.seconds = time.perf_counter() - started
+        _made += 1
+        hold_if_asked(HOLD_RENDER, _made, "form(s) made")
         return result
     except ConsentgenError as exc:
         return FormResult(error=(exc.format_message(), exc.exit_code))
