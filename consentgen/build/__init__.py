@@ -33,7 +33,6 @@ from consentgen.manifest import Artifact, read_manifest
 from consentgen.outputs import OUTPUTS
 from consentgen.pipeline import FormJob
 from consentgen.procedures import select
-from consentgen.render.forms import source_renderer
 from consentgen.settings import Settings, select_locales
 
 __all__ = ["BuildReport", "BuildRequest", "build"]
@@ -138,7 +137,6 @@ def _build(
             previous,
             staged,
             untranslated,
-            source_renderer(settings),
             log,
             "all" if request.release else "ready" if request.release_ready else None,
         )

@@ -30,7 +30,7 @@ from consentgen.ledger import ledger_folder, read_ledger, write_release
 from consentgen.manifest import Artifact, manifest_bytes, manifest_field, merge_manifests
 from consentgen.outputs import OUTPUTS
 from consentgen.procedures import discover, procedure_template
-from consentgen.render.forms import FormRenderer, source_renderer
+from consentgen.render.forms import source_renderer
 from consentgen.settings import Settings
 
 
@@ -46,7 +46,6 @@ def commit(
     previous: dict[str, Artifact],
     staged: dict[str, tuple[Path | None, Artifact]],
     untranslated: dict[str, set[str]],
-    source: FormRenderer,
     log: object,
     release_mode: str | None = None,
 ) -> None:
@@ -93,7 +92,7 @@ def commit(
         manifest_field(out_dir / "manifest.json", "index_inputs_sha256") == index_inputs
         and (out_dir / "index.html").is_file()
     ):
-        index = render_index(settings, list(artifacts.values()), source)
+        index = render_index(settings, list(artifacts.values()), source_renderer(settings))
 
     # Before a file is replaced, the manifest stops vouching for it: a build killed at any
     # moment leaves a manifest whose every entry matches the file on disk, and the next build

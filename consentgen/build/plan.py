@@ -17,7 +17,7 @@ from pathlib import Path
 from consentgen import __version__
 from consentgen.approval import approval_file_sha256
 from consentgen.files import code_sha256, file_sha256, intact
-from consentgen.fonts import require_fonts
+from consentgen.fonts import find_faces, require_fonts
 from consentgen.index import INDEX_TEMPLATE
 from consentgen.locales import FormLocale, form_locale
 from consentgen.manifest import Artifact
@@ -138,6 +138,7 @@ def plan(
     no catalog."""
     shared = shared_inputs(settings)
     locales = {c: form_locale(c, settings.default_locale, settings.fonts) for c in wanted.locales}
+    find_faces(family for locale in locales.values() for family in locale.fonts)
     fonts = {code: require_fonts(locales[code], settings) for code in wanted.locales}
     layout = {code: layout_sha256(settings, shared, fonts[code]) for code in wanted.locales}
     blocks = {procedure: blocks_of(settings, procedure) for procedure in wanted.procedures}

@@ -13,12 +13,8 @@ import hashlib
 import json
 from pathlib import Path
 
-import pypdfium2
-
 from consentgen.ledger import Release, ReleasedForm, released_form
 from consentgen.manifest import Artifact
-from consentgen.records import DocumentFile, record_bytes
-from consentgen.records.document import released_reference
 
 RECORD_SUFFIX = ".fhir.json"
 RECORD_FORMAT = "fhir"
@@ -36,6 +32,11 @@ def release_records(
 
     releases is the ledger before this release is added to it; now is this release's time.
     """
+    # Imported here, not above: the FHIR models take a quarter of a second to import, and a
+    # build that releases nothing (a no-op rebuild above all) never needs them.
+    from consentgen.records import DocumentFile, record_bytes
+    from consentgen.records.document import released_reference
+
     made = []
     for artifact in released:
         if artifact.format != "pdf":
@@ -86,6 +87,8 @@ def _history(
 
 def _title(data: bytes, artifact: Artifact) -> str:
     """The PDF's own title (its document information), else what the manifest knows."""
+    import pypdfium2  # here, as the records above: only a release reads a title
+
     with contextlib.suppress(pypdfium2.PdfiumError):
         document = pypdfium2.PdfDocument(data)
         try:
