@@ -35,6 +35,7 @@ from consentgen.ledger import Release, ReleasedForm, project_releases
 from consentgen.roles import SIGNATURE_FIELDS
 from consentgen.settings import settings_if_any
 from consentgen.verify.completeness import field_values, missing_items
+from consentgen.verify.reading import FormReader
 from consentgen.verify.report import SignatureReport, VerifyReport, describe
 from consentgen.verify.returned import (
     first_line,
@@ -78,7 +79,7 @@ def verify(
     roots = _trust_roots(trust)
     match = released_prefix(data, releases)
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        reader = FormReader(io.BytesIO(data), strict=False)
         info = reader.trailer["/Info"] if "/Info" in reader.trailer else {}
         identity = {key: str(info.get(name, "?")) for key, name in _INFO_KEYS.items()}
         title = str(info.get("/Title", ""))

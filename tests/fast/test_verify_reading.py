@@ -1,0 +1,158 @@
+"""verify's PDF reader (consentgen/verify/reading.py) reads each object stream's table once and
+must read every object exactly as pyHanko's own reader does: in a whole file, in a file whose
+object stream table breaks off, and in strict mode, errors included."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.generic import pdf_name, pdf_string
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter
+
+from consentgen.verify.reading import FormReader
+
+PACKED = 12  # objects in the object stream
+
+
+def _packed_file() -> bytes:
+    """A file with its small objects in one uncompressed object stream (a table to damage by
+    hand), a stream object outside it, and an array that refers to every packed object."""
+    writer = PdfFileWriter(stream_xrefs=True)
+    packed = writer.prepare_object_stream(compress=False)
+    refs = [
+        writer.add_object(
+            generic.DictionaryObject({pdf_name("/Item"): generic.NumberObject(n)}), packed
+        )
+        for n in range(PACKED)
+    ]
+    refs.append(writer.add_object(pdf_string("last item, a string"), packed))
+    refs.append(writer.add_object(generic.StreamObject(stream_data=b"outside any object stream")))
+    writer.root[pdf_name("/Items")] = writer.add_object(generic.ArrayObject(refs))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _table(data: bytes) -> re.Match[bytes]:
+    """The object stream's table: N pairs of numbers just after `stream`."""
+    found = re.search(rb"/Type /ObjStm.*?stream\r?\n((?:\d+ \d+ ?)+)", data, re.DOTALL)
+    assert found is not None, "no uncompressed object stream"
+    return found
+
+
+def _damaged(data: bytes, pair: int) -> bytes:
+    """The file with the table's pair-th object number made unreadable, same length."""
+    table = _table(data)
+    start = table.start(1) + sum(len(p) + 1 for p in table.group(1).split(b" ")[: 2 * pair])
+    return data[:start] + b"x" + data[start + 1 :]
+
+
+def _swapped(data: bytes, first: int, second: int) -> bytes:
+    """The file with two of the table's object numbers swapped: each object where the other
+    was said to be (an object at the wrong index)."""
+    table = _table(data)
+    tokens = table.group(1).split(b" ")
+    tokens[2 * first], tokens[2 * second] = tokens[2 * second], tokens[2 * first]
+    assert len(tokens[2 * first]) == len(tokens[2 * second])
+    return data[: table.start(1)] + b" ".join(tokens) + data[table.end(1) :]
+
+
+def _reading(data: bytes, reader_class: type[PdfFileReader], strict: bool) -> list[str]:
+    """Each object the file's cross-reference lists, as read: its value, or the error."""
+    reader = reader_class(io.BytesIO(data), strict=strict)
+    seen = []
+    for idnum in range(1, int(reader.trailer["/Size"])):
+        try:
+            value = generic.Reference(idnum, 0, reader).get_object()
+            shown = (
+                "stream"
+                if isinstance(value, generic.StreamObject)
+                else "null"
+                if isinstance(value, generic.NullObject)
+                else repr(value)
+            )
+        except Exception as exc:  # the error pyHanko raises is part of what must be the same
+            shown = f"{type(exc).__name__}: {exc}"
+        seen.append(f"{idnum}: {shown}")
+    return seen
+
+
+def test_a_whole_file_reads_as_pyhanko_reads_it() -> None:
+    data = _packed_file()
+    ours = _reading(data, FormReader, strict=True)
+    assert ours == _reading(data, PdfFileReader, strict=True)
+    items = [line for line in ours if "{'/Item':" in line]
+    assert len(items) == PACKED, ours  # every packed object, not nulls
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+@pytest.mark.parametrize("pair", [0, 5, PACKED])
+def test_a_table_that_breaks_off_reads_as_pyhanko_reads_it(pair: int, strict: bool) -> None:
+    data = _damaged(_packed_file(), pair)
+    ours = _reading(data, FormReader, strict)
+    assert ours == _reading(data, PdfFileReader, strict)
+    readable = [line for line in ours if "{'/Item':" in line]
+    assert len(readable) == min(pair, PACKED), ours  # what comes before the break still reads
+
+
+def test_the_table_is_read_once_for_every_object_of_its_stream() -> None:
+    data = _packed_file()
+    reader = FormReader(io.BytesIO(data), strict=True)
+    items = reader.root["/Items"]
+    first = items[0]
+    tables = dict(reader._tables)
+    assert [items[n]["/Item"] for n in range(PACKED)] == list(range(PACKED))
+    assert first["/Item"] == 0
+    assert len(reader._tables) == 1 and reader._tables == tables
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+def test_objects_at_the_wrong_index_read_as_pyhanko_reads_them(strict: bool) -> None:
+    data = _swapped(_packed_file(), 2, 3)
+    ours = _reading(data, FormReader, strict)
+    assert ours == _reading(data, PdfFileReader, strict)
+    wrong = [line for line in ours if "wrong index" in line]
+    assert len(wrong) == (2 if strict else 0), ours
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+def test_objects_past_the_stated_count_read_as_pyhanko_reads_them(strict: bool) -> None:
+    whole = _packed_file()
+    count = f"/N {PACKED + 1}".encode()
+    assert whole.count(count) == 1
+    data = whole.replace(count, f"/N {9:0{len(str(PACKED + 1))}d}".encode())  # same length
+    ours = _reading(data, FormReader, strict)
+    assert ours == _reading(data, PdfFileReader, strict)
+    readable = [line for line in ours if "{'/Item':" in line]
+    assert len(readable) == 9, ours
+
+
+@pytest.mark.parametrize(
+    ("body", "strict", "read"),
+    [
+        # A reference, where only direct objects may be: a lax reader follows it.
+        (b"4 0 R        ", False, "{'/Item': 1}"),
+        (b"4 0 R        ", True, "PdfStrictReadError: Encountered forbidden object type"),
+        (b">>>>>>>>>>>>>", False, "null"),
+        (b">>>>>>>>>>>>>", True, "PdfStrictReadError: Can't read object stream: Unexpected"),
+    ],
+    ids=["reference-lax", "reference-strict", "unreadable-lax", "unreadable-strict"],
+)
+def test_an_object_stream_holding_what_it_may_not_reads_as_pyhanko_reads_it(
+    body: bytes, strict: bool, read: str
+) -> None:
+    whole = _packed_file()
+    item = b"<<\n/Item 7\n>>"  # object 10
+    assert whole.count(item) == 1 and len(body) == len(item)
+    data = whole.replace(item, body)
+    ours = _reading(data, FormReader, strict)
+    assert ours == _reading(data, PdfFileReader, strict)
+    assert ours[9].startswith(f"10: {read}"), ours[9]
+    assert [line for line in ours if line.startswith(("9:", "11:"))] == [
+        "9: {'/Item': 6}",
+        "11: {'/Item': 8}",
+    ]
