@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from consentgen.checks import frequencies, glyphs, readability
-from consentgen.checks.base import Problem
+from consentgen.checks.base import LocaleUnderCheck, Problem
+from consentgen.i18n.catalogs import load_locale_catalog
 from consentgen.locales import form_locale
 from consentgen.settings import Settings, load_settings
-from fast.conftest import TEMPLATE, SubjectMaker, write_po
+from fast.conftest import SETTINGS, TEMPLATE, SubjectMaker, write_po
 
 # frequencies
 
@@ -129,6 +130,33 @@ def test_a_missing_glyph_names_every_font_of_the_stack_and_each_character(
             TEMPLATE,
             "es",
             "no font of Noto Sans, Noto Sans Thai has U+0F00 '\u0f00', U+0F01 '\u0f01'",
+        )
+    ]
+
+
+def test_a_missing_glyph_is_named_whole_wherever_the_project_lives(tmp_path: Path) -> None:
+    """A project in a folder whose name has ": " and a space, its templates a link to a shared
+    folder elsewhere: the form's template is named by its full path, and the message is whole."""
+    shared = tmp_path / "shared" / "procedures"
+    shared.mkdir(parents=True)
+    (shared / "kyphoplasty.html.j2").write_text("<h1>{{ _('Kyphoplasty') }}</h1>\n", "utf-8")
+    project = tmp_path / "Spine forms: 2026"
+    project.mkdir()
+    (project / "consentgen.toml").write_text(SETTINGS, "utf-8")
+    (project / "templates").symlink_to(shared.parent, target_is_directory=True)
+    write_po(project, "es", "")
+    settings = load_settings(project)
+    subject = LocaleUnderCheck(
+        form_locale("es", settings.default_locale, settings.fonts),
+        load_locale_catalog(settings, "es", strict=False),
+        {"kyphoplasty": f"<p>Cifoplastia {TIBETAN}</p>"},
+        {},
+    )
+    assert glyphs.check(settings, subject) == [
+        Problem(
+            str(project / TEMPLATE),
+            "es",
+            "no font of Noto Sans has U+0F00 '\u0f00', U+0F01 '\u0f01'",
         )
     ]
 
