@@ -27,9 +27,10 @@ class MissingGlyphs:
     where: str  # "path:line" of the catalog entry, or the template that produced the text
     characters: tuple[str, ...]
 
-    def describe(self, locale: FormLocale) -> str:
+    def message(self, locale: FormLocale) -> str:
+        """What is missing (a Problem holds where, and which locale)."""
         listed = ", ".join(f"U+{ord(c):04X} {c!r}" for c in self.characters)
-        return f"{self.where}: {locale.code}: no font of {', '.join(locale.fonts)} has {listed}"
+        return f"no font of {', '.join(locale.fonts)} has {listed}"
 
 
 def _drawn(character: str) -> bool:
@@ -77,10 +78,6 @@ def check(settings: Settings, subject: LocaleUnderCheck) -> list[Problem]:
         if fresh:
             missing = type(missing)(missing.where, fresh)
             problems.append(
-                Problem(
-                    missing.where,
-                    subject.locale.code,
-                    missing.describe(subject.locale).split(": ", 2)[2],
-                )
+                Problem(missing.where, subject.locale.code, missing.message(subject.locale))
             )
     return problems

@@ -33,13 +33,15 @@ def _textstat() -> ModuleType:
 
 
 _SENTENCE = re.compile(r"(?<=[.!?:])\s+")
+# The tag that starts the consent statement: the text ends before it, not inside it.
+_RIGHTS = re.compile(r'<[^<>]*\bid="your-rights"')
 
 
 def patient_text(form: str) -> str:
     """The text a patient reads about the procedure: from the title to the consent statement."""
     start = form.find("<h1>")
-    end = form.find('id="your-rights"')
-    return " ".join(html_text(form[start : end if end > 0 else None]).split())
+    rights = _RIGHTS.search(form)
+    return " ".join(html_text(form[start : rights.start() if rights else None]).split())
 
 
 def score(text: str, language: str) -> tuple[str, float] | None:
