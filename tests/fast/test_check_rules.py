@@ -261,3 +261,25 @@ def test_reading_scores_are_rounded_to_one_place_and_unscored_without_a_formula(
         },
         {"procedure": "kyphoplasty", "locale": "de", "formula": None, "score": None},
     ]
+
+
+def test_the_english_grade_is_the_same_whatever_textstat_was_set_to_before(
+    small_project: Path, make_subject: SubjectMaker
+) -> None:
+    import textstat
+
+    settings = _settings_with(small_project, "locales =", "max_grade = 1\nlocales =")
+    subject = make_subject("en", forms={"kyphoplasty": HARD})
+    text = readability.patient_text(HARD)
+    textstat.set_lang("en")
+    british = textstat.flesch_kincaid_grade(text)
+    textstat.set_lang("en_US")
+    american = textstat.flesch_kincaid_grade(text)
+    assert british != american  # so the setting shows in the grade
+    verdicts = []
+    for before in ("en", "es", "en_US"):
+        textstat.set_lang(before)  # as whatever scored text last left it
+        verdicts.append(readability.check(settings, subject))
+    assert [problem.message.split(";")[0] for (problem,) in verdicts] == [
+        f"kyphoplasty: reading grade {american:.1f} is above 1.0"
+    ] * 3
