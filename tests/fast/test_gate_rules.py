@@ -18,8 +18,8 @@ from consentgen.build.release import held_back, hold_back_unready
 from consentgen.build.report import BuildReport, BuildRequest
 from consentgen.checks import health, markup, placeholders, run_checks, text
 from consentgen.checks.base import LocaleUnderCheck, Problem
-from consentgen.i18n.catalogs import load_locale_catalog
 from consentgen.errors import InputError
+from consentgen.i18n.catalogs import load_locale_catalog
 from consentgen.ledger import HeldBack, ReleasedForm
 from consentgen.locales import form_locale
 from consentgen.manifest import Artifact
