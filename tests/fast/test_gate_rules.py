@@ -350,3 +350,18 @@ def test_a_consent_nobody_named_or_timed_is_recorded_now_in_utc(
     recorded = dt.datetime.strptime(bundle["timestamp"], "%Y-%m-%dT%H:%M:%SZ")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     assert abs((now - recorded).total_seconds()) < 60
+
+
+def test_the_runner_checks_the_standard_variant_of_every_form(small_project: Path) -> None:
+    """A risk the standard form lists and the large-print one does not: the checks see it in
+    both languages, so nothing is missing."""
+    (small_project / "templates" / "static").mkdir()
+    (small_project / "templates" / "static" / "form.css").write_text("", "utf-8")
+    (small_project / TEMPLATE).write_text(
+        "<h1>{{ _('Kyphoplasty') }}</h1>\n{% if variant == 'standard' %}"
+        "<ul><li data-risk=\"bleeding\">{{ _('Bleeding') }}</li></ul>{% endif %}\n",
+        "utf-8",
+    )
+    write_po(small_project, "es", 'msgid "Bleeding"\nmsgstr "Sangrado"\n')
+    found = run_checks(load_settings(small_project), ["es"])
+    assert [p for p in found if p.check == "parity"] == []
