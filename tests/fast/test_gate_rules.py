@@ -365,3 +365,21 @@ def test_the_runner_checks_the_standard_variant_of_every_form(small_project: Pat
     write_po(small_project, "es", 'msgid "Bleeding"\nmsgstr "Sangrado"\n')
     found = run_checks(load_settings(small_project), ["es"])
     assert [p for p in found if p.check == "parity"] == []
+
+
+def test_a_context_written_over_several_lines_is_read_whole(
+    small_project: Path, make_subject: SubjectMaker, settings: Settings
+) -> None:
+    """Babel wraps a long msgctxt as it wraps a long msgid: one msgid under two such contexts is
+    two messages, not a duplicate; under the same one twice, it is."""
+    po = write_po(small_project, "es", 'msgid "Yes"\nmsgstr "Sí"\n')
+    subject = make_subject("es")
+    entries = [
+        'msgctxt ""\n"consent statement, a long context "\n"one"\nmsgid "Yes"\nmsgstr "Sí"\n',
+        'msgctxt ""\n"consent statement, a long context "\n"two"\nmsgid "Yes"\nmsgstr "Sí"\n',
+        'msgctxt ""\n"consent statement, a long context "\n"one"\nmsgid "Yes"\nmsgstr "Sí"\n',
+    ]
+    po.write_text(PO_HEADER + "\n" + "\n".join(entries), "utf-8")
+    assert health.check(settings, subject) == [
+        Problem(f"{ES_PO}:21", "es", "duplicate msgid (first at line 9)")
+    ]
