@@ -11,6 +11,16 @@ from consentgen.i18n.pofile import PLURAL_FORMS, plural_forms_header
 from consentgen.settings import Settings
 
 
+def _string(lines: list[str], index: int, keyword: str) -> tuple[str, int]:
+    """A keyword's string as written over its line and the lines that continue it, and the
+    index of its last line."""
+    text = lines[index][len(keyword) + 1 :]
+    while index + 1 < len(lines) and lines[index + 1].startswith('"'):
+        index += 1
+        text += lines[index]
+    return text, index
+
+
 def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
     """(line, context, msgid) of every live entry, as written (escapes kept)."""
     found = []
@@ -19,12 +29,10 @@ def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
     while index < len(lines):
         line = lines[index]
         if line.startswith("msgctxt "):
-            context = line[8:]
+            context, index = _string(lines, index, "msgctxt")
         elif line.startswith("msgid "):
-            start, text = index + 1, line[6:]
-            while index + 1 < len(lines) and lines[index + 1].startswith('"'):
-                index += 1
-                text += lines[index]
+            start = index + 1
+            text, index = _string(lines, index, "msgid")
             found.append((start, context, text))
             context = ""
         index += 1
