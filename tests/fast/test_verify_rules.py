@@ -5,14 +5,21 @@ signature fields as released, and where the released form's revisions end."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
 import logging
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import hand_made_release, sign, stamp_page
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -173,6 +180,82 @@ def test_verify_keeps_pyhanko_s_messages_to_itself_and_no_one_else_s(
     assert [r.name for r in caplog.records if r.name.startswith("pyhanko")] == []
     logging.getLogger("consentgen.elsewhere").warning("still heard")
     assert [r.getMessage() for r in caplog.records] == ["still heard"]
+
+
+def _signer_with_revocation_list(folder: Path, url: str) -> signers.SimpleSigner:
+    """A signer whose certificate (from a CA written to folder/ca.pem) names a revocation
+    list at url."""
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+
+    def name(common_name: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+    def certificate(subject: str, key: ec.EllipticCurvePrivateKey, ca: bool) -> x509.Certificate:
+        usage = (True, not ca, False, False, False, ca, ca, False, False)
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(name(subject))
+            .issuer_name(name("CA with a revocation list"))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(*usage), critical=True)
+        )
+        if not ca:
+            point = x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)
+            builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+        return builder.sign(ca_key, hashes.SHA256())
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(
+        certificate("CA with a revocation list", ca_key, True).public_bytes(pem)
+    )
+    (folder / "signer.pem").write_bytes(certificate("Signer", key, False).public_bytes(pem))
+    (folder / "signer.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return signers.SimpleSigner.load(
+        str(folder / "signer.key"),
+        str(folder / "signer.pem"),
+        ca_chain_files=(str(folder / "ca.pem"),),
+    )
+
+
+def test_verify_works_offline_and_fetches_no_revocation_list(
+    project: Path, released_form: bytes
+) -> None:
+    asked: list[str] = []
+
+    class RevocationService(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # the name http.server calls
+            asked.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:  # quiet
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), RevocationService)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/ca.crl"
+        signer = _signer_with_revocation_list(project, url)
+        out = io.BytesIO()
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(_patient_named(released_form))),
+            signers.PdfSignatureMetadata(field_name="patient_signature"),
+            signer=signer,
+            output=out,
+        )
+        report, _ = _verify(project, out.getvalue(), [project / "ca.pem"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert asked == []
+    assert report.problems == [] and report.signatures[0].trusted is True
 
 
 # A file damaged after an intact released prefix, or that cannot be read in full.
