@@ -44,7 +44,7 @@ class ReturnedForm:
     signed_by: str | None  # the printed name of who signed for the patient, where known
     signed_at: str | None  # when the patient signed (ISO 8601), where known
     recorded_at: str  # when this record is made
-    organization: str  # the hospital
+    organization: str  # the hospital; "" where unknown (verify outside a project)
 
 
 def consent_bundle(form: ReturnedForm) -> Bundle:
@@ -59,11 +59,12 @@ def consent_bundle(form: ReturnedForm) -> Bundle:
         "scope": {"coding": [_TREATMENT]},
         "category": [{"coding": [CONSENT_DOCUMENT]}],
         "patient": {"display": form.patient},
-        "organization": [{"display": form.organization}],
         "sourceAttachment": pdf_attachment(form.document, form.title, language, form.recorded_at),
         "policyRule": {"coding": [_OPT_IN]},
         "provision": {"type": "permit"},
     }
+    if form.organization:  # FHIR allows no empty name: an unknown hospital goes unnamed
+        consent["organization"] = [{"display": form.organization}]
     if form.signed_at:
         consent["dateTime"] = form.signed_at
     if form.signed_by:

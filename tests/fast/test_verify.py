@@ -648,6 +648,22 @@ def test_verify_in_a_project_takes_its_trust_anchors_limit_and_name(
     assert record["sourceAttachment"]["url"] == "returned.pdf"
 
 
+def test_verify_outside_a_project_writes_a_consent_that_names_no_hospital(
+    project: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    returned = project / "returned.pdf"
+    returned.write_bytes(sign(_patient_named(released_form), "patient_signature", "patient", pki))
+    consent = project / "consent.json"
+    elsewhere = project / "elsewhere"  # no settings: the ledger is named
+    report = verify_in_project(
+        elsewhere, returned, [project / "releases"], [pki["ca"]], fhir=consent
+    )
+    assert report.verified
+    record = json.loads(consent.read_text("utf-8"))["entry"][0]["resource"]
+    assert "organization" not in record
+    assert record["patient"] == {"display": "Ana"}
+
+
 def test_verify_in_a_project_without_anchors_does_not_vouch_for_signers(
     tmp_path: Path, released_form: bytes, pki: dict[str, Path]
 ) -> None:
