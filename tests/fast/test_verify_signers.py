@@ -302,3 +302,12 @@ def test_a_field_whose_object_refers_to_itself_is_read_once(
 
     before = [NAMED, _edit("patient_name", loop)]
     assert _saw(form, pki, before, [RENAMED]) == [CHANGED.format("patient_name")]
+
+
+def test_a_field_holding_a_null_rewritten_as_it_was_is_unchanged(
+    form: bytes, pki: dict[str, Path]
+) -> None:
+    """A viewer may write a field out again unchanged: read again, its null is a new Python
+    object, and is still the same null."""
+    before = [NAMED, _set("patient_name", X=generic.NullObject())]
+    assert _saw(form, pki, before, [_edit("patient_name", lambda writer, widget: None)]) == []
