@@ -92,7 +92,9 @@ def _digest(obj: object, digest: hashlib._Hash, seen: set[tuple[int, int]], dept
         digest.update(b"]")
     elif not isinstance(obj, generic.StreamObject):
         digest.update(type(obj).__name__.encode("ascii"))
-        digest.update(repr(obj).encode("utf-8", "surrogatepass"))
+        # A null is all in its type: its repr is an address, new each time it is read.
+        if not isinstance(obj, generic.NullObject):
+            digest.update(repr(obj).encode("utf-8", "surrogatepass"))
 
 
 def what_signers_saw(reader: PdfFileReader, embedded: list[object]) -> list[str]:
