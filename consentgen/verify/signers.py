@@ -65,36 +65,43 @@ def _field_states(reader: PdfFileReader, revision: int | None) -> dict[str, _Fie
 def _digest(obj: object, digest: hashlib._Hash, seen: set[tuple[int, int]], depth: int) -> None:
     """Feed a field's whole state to digest: values, flags, rectangle, appearance streams."""
     if depth > _DEPTH:
-        digest.update(b"<deep>")
+        _put(digest, b"<deep>")
         return
     if isinstance(obj, generic.IndirectObject):
         key = (obj.idnum, obj.generation)
         if key in seen:
-            digest.update(f"<ref {key}>".encode())
+            _put(digest, f"<ref {key}>".encode())
             return
         seen.add(key)
         obj = obj.get_object()
     if isinstance(obj, generic.StreamObject):
-        digest.update(b"<stream>")
-        digest.update(hashlib.sha256(obj.encoded_data).digest())
+        _put(digest, b"<stream>")
+        _put(digest, hashlib.sha256(obj.encoded_data).digest())
     if isinstance(obj, generic.DictionaryObject):
-        digest.update(b"<<")
+        _put(digest, b"<<")
         for key in sorted(obj):
             if key in _NOT_FIELD_STATE:
                 continue
-            digest.update(str(key).encode("utf-8", "surrogatepass"))
+            _put(digest, str(key).encode("utf-8", "surrogatepass"))
             _digest(obj.raw_get(key), digest, seen, depth + 1)
-        digest.update(b">>")
+        _put(digest, b">>")
     elif isinstance(obj, generic.ArrayObject):
-        digest.update(b"[")
+        _put(digest, b"[")
         for item in obj:
             _digest(item, digest, seen, depth + 1)
-        digest.update(b"]")
+        _put(digest, b"]")
     elif not isinstance(obj, generic.StreamObject):
-        digest.update(type(obj).__name__.encode("ascii"))
+        _put(digest, type(obj).__name__.encode("ascii"))
         # A null is all in its type: its repr is an address, new each time it is read.
         if not isinstance(obj, generic.NullObject):
-            digest.update(repr(obj).encode("utf-8", "surrogatepass"))
+            _put(digest, repr(obj).encode("utf-8", "surrogatepass"))
+
+
+def _put(digest: hashlib._Hash, token: bytes) -> None:
+    """One token of a field's state, its length first, so that no two different states feed
+    the same bytes (a key named "/X<<>>/Y" is not an empty /X followed by /Y)."""
+    digest.update(len(token).to_bytes(8, "big"))
+    digest.update(token)
 
 
 def what_signers_saw(reader: PdfFileReader, embedded: list[object]) -> list[str]:

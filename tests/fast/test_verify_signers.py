@@ -311,3 +311,18 @@ def test_a_field_holding_a_null_rewritten_as_it_was_is_unchanged(
     object, and is still the same null."""
     before = [NAMED, _set("patient_name", X=generic.NullObject())]
     assert _saw(form, pki, before, [_edit("patient_name", lambda writer, widget: None)]) == []
+
+
+def test_keys_that_spell_another_field_state_are_a_change(
+    form: bytes, pki: dict[str, Path]
+) -> None:
+    """An empty /X then /Y 1, turned into one key named "/X<<>>/Y" holding 1."""
+    before = [NAMED, _set("patient_name", X=generic.DictionaryObject(), Y=generic.NumberObject(1))]
+
+    def respell(writer: IncrementalPdfFileWriter, widget: generic.DictionaryObject) -> None:
+        del widget["/X"], widget["/Y"]
+        widget[pdf_name("/X<<>>/Y")] = generic.NumberObject(1)
+
+    assert _saw(form, pki, before, [_edit("patient_name", respell)]) == [
+        CHANGED.format("patient_name")
+    ]
