@@ -11,10 +11,10 @@ from consentgen.i18n.pofile import PLURAL_FORMS, plural_forms_header
 from consentgen.settings import Settings
 
 
-def _string(lines: list[str], index: int, keyword: str) -> tuple[str, int]:
-    """A keyword's string as written over its line and the lines that continue it, and the
-    index of its last line."""
-    text = lines[index][len(keyword) + 1 :]
+def _string(lines: list[str], index: int) -> tuple[str, int]:
+    """The string of a keyword's line (msgctxt, msgid) as written over that line and the lines
+    that continue it, and the index of its last line."""
+    text = lines[index].partition(" ")[2]
     while index + 1 < len(lines) and lines[index + 1].startswith('"'):
         index += 1
         text += lines[index]
@@ -29,10 +29,10 @@ def _entries(lines: list[str]) -> list[tuple[int, str, str]]:
     while index < len(lines):
         line = lines[index]
         if line.startswith("msgctxt "):
-            context, index = _string(lines, index, "msgctxt")
+            context, index = _string(lines, index)
         elif line.startswith("msgid "):
             start = index + 1
-            text, index = _string(lines, index, "msgid")
+            text, index = _string(lines, index)
             found.append((start, context, text))
             context = ""
         index += 1

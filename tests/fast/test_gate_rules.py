@@ -383,3 +383,9 @@ def test_a_context_written_over_several_lines_is_read_whole(
     assert health.check(settings, subject) == [
         Problem(f"{ES_PO}:21", "es", "duplicate msgid (first at line 9)")
     ]
+
+
+def test_a_string_continued_to_the_last_line_of_the_file_is_read_whole() -> None:
+    """A file cut short after a msgid's continuation: read to its end, and no further."""
+    lines = ['msgctxt "a"', '"b"', 'msgid "c"', '"d"']
+    assert health._entries(lines) == [(3, '"a""b"', '"c""d"')]
