@@ -5,10 +5,13 @@ object stream table breaks off, and in strict mode, errors included."""
 from __future__ import annotations
 
 import io
+import logging
 import re
+from typing import Any
 
 import pytest
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.decode_limits import DecodeLimits, DecodePurpose, StreamDecodeLimits
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
@@ -18,11 +21,11 @@ from consentgen.verify.reading import FormReader
 PACKED = 12  # objects in the object stream
 
 
-def _packed_file() -> bytes:
-    """A file with its small objects in one uncompressed object stream (a table to damage by
+def _packed_file(compress: bool = False) -> bytes:
+    """A file with its small objects in one object stream (uncompressed: a table to damage by
     hand), a stream object outside it, and an array that refers to every packed object."""
     writer = PdfFileWriter(stream_xrefs=True)
-    packed = writer.prepare_object_stream(compress=False)
+    packed = writer.prepare_object_stream(compress=compress)
     refs = [
         writer.add_object(
             generic.DictionaryObject({pdf_name("/Item"): generic.NumberObject(n)}), packed
@@ -61,9 +64,11 @@ def _swapped(data: bytes, first: int, second: int) -> bytes:
     return data[: table.start(1)] + b" ".join(tokens) + data[table.end(1) :]
 
 
-def _reading(data: bytes, reader_class: type[PdfFileReader], strict: bool) -> list[str]:
+def _reading(
+    data: bytes, reader_class: type[PdfFileReader], strict: bool, **options: Any
+) -> list[str]:
     """Each object the file's cross-reference lists, as read: its value, or the error."""
-    reader = reader_class(io.BytesIO(data), strict=strict)
+    reader = reader_class(io.BytesIO(data), strict=strict, **options)
     seen = []
     for idnum in range(1, int(reader.trailer["/Size"])):
         try:
@@ -156,3 +161,52 @@ def test_an_object_stream_holding_what_it_may_not_reads_as_pyhanko_reads_it(
         "9: {'/Item': 6}",
         "11: {'/Item': 8}",
     ]
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+def test_an_object_its_table_does_not_list_reads_as_pyhanko_reads_it(strict: bool) -> None:
+    table = _table(_packed_file())
+    tokens = table.group(1).split(b" ")
+    assert tokens[14] == b"10"  # the eighth pair's object number
+    tokens[14] = b"99"  # a number no object has: object 10 is listed nowhere
+    whole = _packed_file()
+    data = whole[: table.start(1)] + b" ".join(tokens) + whole[table.end(1) :]
+    ours = _reading(data, FormReader, strict)
+    assert ours == _reading(data, PdfFileReader, strict)
+    assert ours[9] == (
+        "10: PdfStrictReadError: Object not found in stream, this is a fatal error in strict mode"
+        if strict
+        else "10: null"
+    )
+
+
+def test_an_unreadable_object_is_logged_as_pyhanko_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    data = _packed_file().replace(b"<<\n/Item 7\n>>", b">>>>>>>>>>>>>")
+    logged = []
+    for reader_class in (PdfFileReader, FormReader):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="pyhanko.pdf_utils.reader"):
+            _reading(data, reader_class, strict=False)
+        logged.append([(r.name, r.getMessage()) for r in caplog.records])
+    assert logged[1] == logged[0]
+    assert logged[0][0][1].startswith("Invalid stream (index 7) within object 10 0: ")
+
+
+def test_decode_limits_on_object_streams_apply_as_in_pyhanko() -> None:
+    data = _packed_file(compress=True)
+    tight = DecodeLimits(
+        per_purpose={
+            DecodePurpose.OBJECT_STREAM: StreamDecodeLimits(max_ratio=None, max_output_size=50)
+        }
+    )
+    ours = _reading(data, FormReader, False, decode_limits=tight)
+    assert ours == _reading(data, PdfFileReader, False, decode_limits=tight)
+    assert ours[2] == "3: PdfDecodeLimitError: Decoded stream data exceeds the limit of 50 bytes."
+    assert _reading(data, FormReader, False)[2] == "3: {'/Item': 0}"  # within the default limits
+
+
+def test_a_reader_is_strict_unless_told_otherwise_as_pyhanko_s_is() -> None:
+    data = _packed_file()
+    assert FormReader(io.BytesIO(data)).strict is PdfFileReader(io.BytesIO(data)).strict is True
