@@ -47,7 +47,7 @@ wheel-check: venv
 
 # Mutation testing (docs/testing.md): mutmut over the release gate, verify, the review
 # fingerprint, the lockdown scan and the placeholder filling, against the fast tests; prints
-# each module's score and its surviving mutants. Not part of `make test`: about an hour
+# each module's score and its surviving mutants. Not part of `make test`: about 25 minutes
 # on two cores, at low priority. One module: make mutate MODULES=consentgen.checks.parity
 mutate: venv
 	nice -n 15 $(BIN)/python tests/mutation.py $(MODULES)
