@@ -7,15 +7,18 @@ ready (`--release-ready`): each form a problem concerns is held back, named, and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from consentgen.build.report import BuildReport, BuildRequest
-from consentgen.checks import Problem
 from consentgen.errors import QualityGateFailed, display_path
 from consentgen.ledger import HeldBack
 from consentgen.manifest import Artifact
 from consentgen.procedures import procedure_template
 from consentgen.settings import Settings
 from consentgen.statuses import REVIEWED, UNAPPROVED
+
+if TYPE_CHECKING:  # only a release runs the checks: a no-op rebuild does not import them
+    from consentgen.checks import Problem
 
 
 def held_back(
