@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -57,6 +58,13 @@ LOCALES = (
     "hi",
     "ja",
 )
+
+
+def ctrl_c_as_at_a_terminal() -> None:
+    """A child process's preexec_fn: Ctrl+C (SIGINT) interrupts it as it would a command typed
+    at a terminal, even where the tests themselves run with SIGINT ignored (a background job of
+    a script, as `.ci/run &`), which the child would otherwise inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
+from conftest import REPO, ctrl_c_as_at_a_terminal
 
 from consentgen.build.hold import HOLD_RENDER
 from consentgen.cli import cli
@@ -63,6 +63,7 @@ def _start(
         text=True,
         env=env,
         start_new_session=new_session,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     _STARTED.append(process)
     return process

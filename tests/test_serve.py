@@ -20,7 +20,7 @@ from typing import IO
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, approve
+from conftest import REPO, approve, ctrl_c_as_at_a_terminal
 
 from consentgen.cli import cli
 
@@ -48,6 +48,7 @@ class Serving:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONPATH": str(REPO), "CONSENTGEN_SERVE_IDLE_SECONDS": "2"},
+            preexec_fn=ctrl_c_as_at_a_terminal,
         )
         self.lines: dict[str, queue.Queue[str]] = {"stdout": queue.Queue(), "stderr": queue.Queue()}
         self.seen: dict[str, list[str]] = {"stdout": [], "stderr": []}
