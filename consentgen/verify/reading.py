@@ -23,27 +23,49 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 logger = logging.getLogger("pyhanko.pdf_utils.reader")
 
 
+# A table longer than this is not kept: it is read as pyHanko reads it. A hostile file's table
+# of millions of pairs would otherwise be kept whole in memory.
+MOST_KEPT = 100_000
+
+
 class StreamTable:
-    """One object stream, decoded, with its table: (object number, offset) in order, as far as
-    it could be read, and whether it broke off before its stated count (/N)."""
+    """One object stream, decoded, and its table of (object number, offset) pairs, read as far
+    as the objects asked for so far needed and no further, as pyHanko reads it: the first pair
+    with an object's number is the object's; a pair that is not two numbers breaks the table
+    off there, and any other error in reading it is raised to whoever needs to read past it."""
 
     def __init__(self, stream: generic.StreamObject) -> None:
         self.data = stream.read_data(DecodePurpose.OBJECT_STREAM)
-        self.first = int(stream["/First"])
-        self.entries: list[tuple[int, int]] = []
-        self.broken = False
-        reading = io.BytesIO(self.data)
-        for _ in range(int(stream["/N"])):
+        self.first = stream["/First"]
+        self.count = len(range(stream["/N"]))
+        self.found: dict[object, tuple[int, Any]] = {}  # number -> (index, offset): first pair
+        self.read = 0  # pairs read so far
+        self.broken = False  # a pair that is not two numbers ended the table
+        self.error: Exception | None = None  # what else stopped the reading
+        self.reading = io.BytesIO(self.data)
+
+    def find(self, idnum: int) -> tuple[int, Any] | None:
+        """The index and offset of the first pair with this object number, None if none."""
+        while idnum not in self.found:
+            if self.error is not None:
+                raise self.error
+            if self.broken or self.read >= self.count:
+                return None
             try:
-                misc.read_non_whitespace(reading, seek_back=True)
-                number = generic.NumberObject.read_from_stream(reading)
-                misc.read_non_whitespace(reading, seek_back=True)
-                offset = generic.NumberObject.read_from_stream(reading)
-                misc.read_non_whitespace(reading, seek_back=True)
+                misc.read_non_whitespace(self.reading, seek_back=True)
+                number = generic.NumberObject.read_from_stream(self.reading)
+                misc.read_non_whitespace(self.reading, seek_back=True)
+                offset = generic.NumberObject.read_from_stream(self.reading)
+                misc.read_non_whitespace(self.reading, seek_back=True)
             except ValueError:
                 self.broken = True
-                break
-            self.entries.append((int(number), int(offset)))
+                return None
+            except Exception as exc:
+                self.error = exc
+                raise
+            self.found.setdefault(number, (self.read, offset))
+            self.read += 1
+        return self.found[idnum]
 
 
 class FormReader(PdfFileReader):
@@ -61,12 +83,14 @@ class FormReader(PdfFileReader):
             if self.strict:
                 raise PdfStrictReadError("Object stream does not contain index")
             return generic.NullObject()
+        if stream["/N"] > MOST_KEPT:
+            return super()._get_object_from_stream(idnum, stmnum, idx)  # type: ignore[no-any-return]
         table = self._tables.get(stmnum)
         if table is None:
             table = self._tables[stmnum] = StreamTable(stream)
-        for index, (number, offset) in enumerate(table.entries):
-            if number != idnum:
-                continue
+        found = table.find(idnum)
+        if found is not None:
+            index, offset = found
             if self.strict and idx != index:
                 raise PdfStrictReadError("Object is in wrong index.")
             return self._read_at(table, idnum, index, offset)
@@ -81,7 +105,7 @@ class FormReader(PdfFileReader):
         return generic.NullObject()
 
     def _read_at(
-        self, table: StreamTable, idnum: int, index: int, offset: int
+        self, table: StreamTable, idnum: int, index: int, offset: Any
     ) -> generic.PdfObject:
         reading = io.BytesIO(table.data)
         reading.seek(table.first + offset)

@@ -16,7 +16,7 @@ from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from consentgen.verify.reading import FormReader
+from consentgen.verify.reading import MOST_KEPT, FormReader
 
 PACKED = 12  # objects in the object stream
 
@@ -210,3 +210,56 @@ def test_decode_limits_on_object_streams_apply_as_in_pyhanko() -> None:
 def test_a_reader_is_strict_unless_told_otherwise_as_pyhanko_s_is() -> None:
     data = _packed_file()
     assert FormReader(io.BytesIO(data)).strict is PdfFileReader(io.BytesIO(data)).strict is True
+
+
+def _from_table(
+    reader_class: type[PdfFileReader], table: bytes, count: int, strict: bool
+) -> list[str]:
+    """Objects 50, 51 and 52, each asked for at its place in an object stream whose data is
+    table (the table, then the objects), as read: its value, or the error."""
+    reader = reader_class(io.BytesIO(_packed_file()), strict=strict)
+    stream = generic.StreamObject(
+        {
+            pdf_name("/Type"): pdf_name("/ObjStm"),
+            pdf_name("/N"): generic.NumberObject(count),
+            pdf_name("/First"): generic.NumberObject(table.index(b"|") + 1),
+        },
+        stream_data=table.replace(b"|", b" "),
+    )
+    reader.cache_indirect_object(0, 900, stream)  # object 900: not in the file, so not read
+    seen = []
+    for index, idnum in enumerate((50, 51, 52)):
+        try:
+            seen.append(repr(reader._get_object_from_stream(idnum, 900, index)))
+        except Exception as exc:  # the error pyHanko raises is part of what must be the same
+            seen.append(f"{type(exc).__name__}: {exc}")
+    return [line.split(" object at ")[0] for line in seen]  # a null's repr has its address
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["lax", "strict"])
+@pytest.mark.parametrize(
+    ("table", "count"),
+    [
+        (b"50 0 51 2 52 4|7 8 9", 5),  # more pairs stated than written: the data runs out
+        (b"50 0 51 2 52 .|7 8 9", 3),  # a pair whose offset is a lone dot
+        (b"50 0 51 3 52|", 3),  # the table cut off in its last pair
+        (b"50.5 0 51 2 52 4|7 8 9", 3),  # an object number with a fraction
+        (b"50 0.5 51 2 52 4|7 8 9", 3),  # an offset with a fraction
+        (b"50 0 50 2 52 4|7 8 9", 3),  # one number twice: the first pair is the object's
+    ],
+    ids=["runs-out", "lone-dot", "cut-off", "fraction-number", "fraction-offset", "twice"],
+)
+def test_a_damaged_table_reads_object_by_object_as_pyhanko_reads_it(
+    table: bytes, count: int, strict: bool
+) -> None:
+    """pyHanko reads a table only up to the pair it looks for: what comes before the damage
+    still reads, whatever the damage is."""
+    ours = _from_table(FormReader, table, count, strict)
+    assert ours == _from_table(PdfFileReader, table, count, strict)
+    assert len(set(ours)) > 1, ours  # not one error for every object
+
+
+def test_a_table_too_long_to_keep_is_read_as_pyhanko_reads_it() -> None:
+    pairs = b" ".join(b"%d 0" % (50 + n) for n in range(MOST_KEPT + 1))
+    ours = _from_table(FormReader, pairs + b"|7", MOST_KEPT + 1, True)
+    assert ours == _from_table(PdfFileReader, pairs + b"|7", MOST_KEPT + 1, True) == ["7"] * 3
