@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -23,15 +24,16 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm
 
 from consentgen.errors import ConsentgenError
 from consentgen.ledger import Release, ReleasedForm, read_ledger
-from consentgen.verify import VerifyReport, verify
+from consentgen.verify import MOST_ADDED, VerifyReport, verify
 from consentgen.verify.returned import read_returned_form, released_prefix
-from fast.test_verify import _form, _patient_named, _set_fields, _update, _verify
+from fast.test_verify import _altered, _form, _patient_named, _set_fields, _update, _verify
 
 COVERS = "covers everything but later signatures"
 DOES_NOT_COVER = "DOES NOT cover the whole document"
@@ -564,3 +566,49 @@ def test_a_released_form_s_end_is_looked_for_in_its_last_64_bytes(tmp_path: Path
     hand_made_release(tmp_path, tmp_path / "released.pdf", "en", "reviewed")
     report, _ = _verify(tmp_path, _patient_named(padded))
     assert report.problems == ["the released form's end cannot be found"]
+
+
+def _many_objects(count: int) -> Callable[[IncrementalPdfFileWriter], None]:
+    """An update that writes count small objects, all reachable from the catalog."""
+
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        refs = [
+            writer.add_object(generic.DictionaryObject({pdf_name("/I"): generic.NumberObject(n)}))
+            for n in range(count)
+        ]
+        writer.root[pdf_name("/Items")] = generic.ArrayObject(refs)
+        writer.update_root()
+
+    return change
+
+
+def _written_after_release(data: bytes) -> int:
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    return sum(
+        len(reader.xrefs.explicit_refs_in_revision(revision))
+        for revision in range(2, reader.xrefs.total_revisions)  # the released form has two
+    )
+
+
+def test_an_update_writing_more_objects_than_signing_ever_does_is_not_compared(
+    project: Path, released_form: bytes, pki: dict[str, Path]
+) -> None:
+    """A hostile update of tens of thousands of small objects cost pyHanko's difference
+    analysis seconds and hundreds of MiB for each signature; past MOST_ADDED it is refused
+    without being compared, and no signature's own analysis runs over it either."""
+    signed = sign(_patient_named(released_form), "patient_signature", "patient", pki)
+    data = _update(signed, _many_objects(MOST_ADDED))
+    added = _written_after_release(data)
+    assert added > MOST_ADDED
+    report, lines = _verify(project, data, accept=True)
+    assert _altered(lines) == [
+        f"changes that cannot be checked ({added:,} objects written after the release; "
+        f"filling in and signing write far fewer, and more than {MOST_ADDED:,} are not compared)"
+    ]
+    (patient,) = [s for s in report.signatures if s.field == "patient_signature"]
+    assert patient.intact and not patient.covers_all_but_later_signatures
+    # Under the bound, the same kind of update is compared, and found to be more than filling in.
+    fewer = _update(signed, _many_objects(10))
+    assert _altered(_verify(project, fewer, accept=True)[1])[0].startswith(
+        "changes beyond filling in and signing ("
+    )
