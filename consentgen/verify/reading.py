@@ -5,8 +5,9 @@ A PDF keeps most of its small objects packed in object streams, each opening wit
 object it takes out of a stream, so reading a whole stream costs the square of its length;
 its difference analysis reads every object of every revision (a tagged form's structure tree
 alone is hundreds of objects), and spent most of a four-signature verify there. This reader
-parses each table once and reads objects exactly as pyHanko's does: the same objects, the same
-strict-mode errors, the same null object for what a damaged stream does not hold.
+reads each table once, as far as the objects asked for need, and reads objects exactly as
+pyHanko's does: the same objects, the same strict-mode errors, the same null object for what a
+damaged stream does not hold.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ class StreamTable:
 
 
 class FormReader(PdfFileReader):
-    """pyHanko's PdfFileReader, reading each object stream's table once (see the module)."""
+    """pyHanko's PdfFileReader, reading each object stream's table only once (see the
+    module)."""
 
     def __init__(self, stream: Any, strict: bool = True, **options: Any) -> None:
         self._tables: dict[int, StreamTable] = {}
